@@ -1,0 +1,160 @@
+"""The `observatory` command line: demo data, refresh, check an extract, serve the site."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from observatory import config
+
+
+@click.group()
+def main() -> None:
+    """Race Equality Observatory. Data directory: $OBSERVATORY_DATA_DIR (default ./data)."""
+
+
+@main.command()
+@click.option("--seed", default=42, show_default=True, help="Same seed, identical files.")
+@click.option(
+    "--scale", type=click.Choice(["borough", "london", "england"]), default="borough", show_default=True
+)
+@click.option(
+    "--dirty", is_flag=True, help="Inject the faults real extracts carry (recorded in ground_truth.json)."
+)
+@click.option("--years", default=4, show_default=True)
+def demo(seed: int, scale: str, dirty: bool, years: int) -> None:
+    """Write the synthetic demo councils' extracts into the inbox."""
+    from observatory.demo import generate
+
+    paths = config.export_environment()
+    paths.inbox.mkdir(parents=True, exist_ok=True)
+    paths.demo_marker.write_text("This data directory holds SYNTHETIC demo data only.\n")
+    started = time.monotonic()
+    truth = generate(paths.inbox, seed=seed, scale=scale, dirty=dirty, years=years)
+    files = sorted(p for p in paths.inbox.rglob("*") if p.is_file())
+    click.echo(
+        f"Wrote {len(files)} synthetic extract files to {paths.inbox} in {time.monotonic() - started:.1f} s"
+    )
+    if truth:
+        click.echo(f"Planted truths: {paths.inbox / 'ground_truth.json'}")
+
+
+@main.command()
+def refresh() -> None:
+    """Ingest every inbox, build the models and tests, publish the snapshot and build the site."""
+    paths = config.export_environment()
+    ensure_manifest()
+    import dagster as dg
+
+    from observatory.definitions import defs
+    from observatory.progress import RunSummary, progress_logger
+
+    summary = RunSummary()
+    cli_defs = dg.Definitions(
+        assets=list(defs.assets or []),
+        jobs=list(defs.jobs or []),
+        resources=dict(defs.resources or {}),
+        loggers={"progress": progress_logger(summary)},
+        executor=dg.in_process_executor,
+    )
+    click.echo(f"Refreshing the Observatory in {paths.data_dir}")
+    with dg.DagsterInstance.get() as instance:
+        result = cli_defs.resolve_job_def("nightly_refresh").execute_in_process(
+            instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
+        )
+    elapsed = time.monotonic() - summary.started
+    click.echo("")
+    click.echo(f"{len(summary.materialized)} assets materialised in {elapsed:.0f} s (run {result.run_id}).")
+    for asset, check, severity in summary.failed_checks:
+        click.secho(
+            f"  check {asset}:{check} failed ({severity})", fg="yellow" if severity == "WARN" else "red"
+        )
+    if not result.success:
+        click.secho("The refresh FAILED; the previous published snapshot and site are unchanged.", fg="red")
+        for step, message in summary.failed_steps:
+            click.secho(f"  {step}: {message}", fg="red")
+        click.echo("Fix the files named above (docs/sources/ describes each extract) and run it again.")
+        sys.exit(1)
+    click.echo(f"Published snapshot: {paths.snapshot}")
+    click.echo(f"Board site: {paths.site / 'index.html'}  (serve it with: observatory serve)")
+
+
+@main.command()
+@click.option("--source", "source_name", required=True, help="The source the file is an extract of.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check(source_name: str, file: Path) -> None:
+    """Validate one extract against its contract and print its problems, without loading it."""
+    from observatory.contracts import get_contract
+    from observatory.ingest.load import check_file
+    from observatory.ingest.readers import ExtractError
+    from observatory.report import print_check_report
+
+    contract = get_contract(source_name)
+    try:
+        _, result = check_file(contract, file, demo=config.paths().is_demo)
+    except ExtractError as exc:
+        click.secho(f"✗ {file.name} cannot be loaded as {source_name}:", fg="red")
+        click.echo(f"  {exc.problem}")
+        if exc.expected:
+            click.echo(f"  Expected: {exc.expected}")
+        click.echo(f"  The contract is described in docs/sources/{source_name}.md")
+        sys.exit(2)
+    print_check_report(contract, result)
+    sys.exit(1 if result.rows_quarantined else 0)
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def serve(port: int, host: str) -> None:
+    """Serve the board site (read-only, from the published build)."""
+    from observatory.site.server import serve as serve_site
+
+    paths = config.export_environment()
+    if not (paths.site / "index.html").exists():
+        click.secho("No site yet: run `observatory refresh` (or `make demo`) first.", fg="red")
+        sys.exit(1)
+    click.echo(f"Serving {paths.site} on http://{host}:{port}/  (Ctrl+C to stop)")
+    serve_site(paths.site, host=host, port=port)
+
+
+@main.group()
+def contracts() -> None:
+    """Data contracts (sources/*.yml) and what is generated from them."""
+
+
+@contracts.command("sync")
+@click.option("--check", "check_only", is_flag=True, help="Only report files out of date (exit 1).")
+def contracts_sync(check_only: bool) -> None:
+    """Regenerate the dbt source definitions and docs/sources pages from the contracts."""
+    from observatory.codegen import sync
+
+    stale = sync(check=check_only)
+    for path in stale:
+        click.echo(f"{'out of date' if check_only else 'wrote'}: {path.relative_to(config.REPO_ROOT)}")
+    if check_only and stale:
+        sys.exit(1)
+
+
+def ensure_manifest() -> None:
+    """Parse the dbt project when its manifest is missing or older than any project file."""
+    from observatory.defs.resources import dbt_executable
+
+    project = config.DBT_PROJECT_DIR
+    manifest = project / "target" / "manifest.json"
+    sources = [
+        p for p in project.rglob("*") if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts
+    ]
+    if manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources):
+        return
+    import subprocess
+
+    click.echo("Parsing the dbt project…")
+    subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=project, check=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Derive the dbt source definitions and the documentation pages from the contracts.
+
+The contracts in ``sources/`` are the one declaration; these files are generated from them and
+committed so dbt and readers of the repository see them. ``observatory contracts sync`` rewrites
+them; the test suite runs ``sync(check=True)`` so a contract change without a sync fails CI.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from observatory.config import DBT_PROJECT_DIR, REPO_ROOT
+from observatory.contracts import Contract, load_contracts
+
+HEADER = "# Generated from sources/{names} by `observatory contracts sync`. Do not edit by hand.\n"
+
+
+def dbt_sources(domain: str, contracts: list[Contract]) -> str:
+    tables = []
+    for contract in contracts:
+        columns = []
+        for c in contract.loaded_columns:
+            col: dict = {"name": c.name, "description": c.description, "data_type": c.duckdb_type.lower()}
+            tests: list = []
+            if c.required:
+                tests.append("not_null")
+            if c.type == "category":
+                tests.append({"accepted_values": {"arguments": {"values": list(c.values)}}})
+            if tests:
+                col["data_tests"] = tests
+            columns.append(col)
+        tables.append(
+            {
+                "name": contract.name,
+                "description": f"{contract.title}. {contract.description}",
+                "config": {"meta": {"dagster": {"asset_key": ["raw", contract.name]}}},
+                "columns": columns,
+            }
+        )
+    doc = {
+        "version": 2,
+        "sources": [
+            {
+                "name": domain,
+                "description": f"Validated, pseudonymised {domain} extracts loaded by the ingest assets.",
+                "schema": "raw",
+                "tables": tables,
+            }
+        ],
+    }
+    names = ", ".join(f"{c.name}.yml" for c in contracts)
+    return HEADER.format(names=names) + yaml.safe_dump(doc, sort_keys=False, width=100)
+
+
+def doc_page(contract: Contract) -> str:
+    lines = [
+        f"<!-- Generated from sources/{contract.name}.yml by `observatory contracts sync`. -->",
+        f"# {contract.title} (`{contract.name}`)",
+        "",
+        contract.description,
+        "",
+        f"- Drop files in: `inbox/{contract.name}/` (CSV in UTF-8 or Windows-1252, any common "
+        "delimiter, or XLSX; title rows above the header and a totals row are skipped)",
+        f"- Period: `{contract.period_column}` ({contract.period_kind})",
+        f"- Unique key: {', '.join(f'`{k}`' for k in contract.unique_key) or 'none'}",
+        f"- A file is rejected whole when more than {contract.max_quarantine_share:.0%} of its rows "
+        "break the rules; otherwise bad rows are quarantined with the reason.",
+        f"- Loaded into: `{contract.raw_table}` (private schema)",
+        "",
+        "| column | type | required | accepted headers | rules | description |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in contract.columns:
+        rules = []
+        if c.values:
+            rules.append("one of " + ", ".join(f"{k} ({'/'.join(v)})" for k, v in c.values.items()))
+        if c.min is not None:
+            rules.append(f">= {c.min:g}")
+        if c.max is not None:
+            rules.append(f"<= {c.max:g}")
+        if c.default is not None:
+            rules.append(f"blank means {c.default}")
+        if c.identifier:
+            rules.append("pseudonymised (HMAC-SHA256)")
+        if c.direct_identifier:
+            rules.append("**dropped at ingest, never loaded**")
+        headers = ", ".join([c.name, *c.aliases])
+        lines.append(
+            f"| `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | {headers} | "
+            f"{'; '.join(rules)} | {c.description} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def generated_files() -> dict[Path, str]:
+    contracts = load_contracts()
+    by_domain: dict[str, list[Contract]] = defaultdict(list)
+    for contract in contracts.values():
+        by_domain[contract.domain].append(contract)
+    files = {}
+    for domain, members in sorted(by_domain.items()):
+        path = DBT_PROJECT_DIR / "models" / "staging" / domain / f"_{domain}__sources.yml"
+        files[path] = dbt_sources(domain, members)
+    for contract in contracts.values():
+        files[REPO_ROOT / "docs" / "sources" / f"{contract.name}.md"] = doc_page(contract)
+    return files
+
+
+def sync(*, check: bool = False) -> list[Path]:
+    """Write the generated files (or, with check, only list those out of date)."""
+    stale = []
+    for path, text in generated_files().items():
+        if not path.exists() or path.read_text() != text:
+            stale.append(path)
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+    return stale

@@ -1,0 +1,107 @@
+"""One place that says where everything lives.
+
+Dagster, dbt (profiles.yml reads OBSERVATORY_DATA_DIR) and the command line all derive their paths
+from the single setting ``OBSERVATORY_DATA_DIR`` (default ``./data``), so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+CONTRACTS_DIR = REPO_ROOT / "sources"
+
+DATA_DIR_ENV = "OBSERVATORY_DATA_DIR"
+AUTHORITY_ENV = "OBSERVATORY_AUTHORITY_CODE"
+KEY_ENV = "OBSERVATORY_PSEUDONYMISATION_KEY"
+
+# The authority the bundled demo council uses; demo data directories default to it.
+DEMO_AUTHORITY_CODE = "X09000001"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every location under the data directory."""
+
+    data_dir: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.data_dir / "inbox"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.data_dir / "published"
+
+    @property
+    def snapshot(self) -> Path:
+        return self.published / "observatory.duckdb"
+
+    @property
+    def previous_snapshot(self) -> Path:
+        return self.published / "observatory.previous.duckdb"
+
+    @property
+    def site(self) -> Path:
+        return self.data_dir / "site"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster_home"
+
+    @property
+    def demo_marker(self) -> Path:
+        """Present only in data directories that hold synthetic demo data (written by `observatory demo`)."""
+        return self.data_dir / ".synthetic-demo"
+
+    def inbox_for(self, source: str) -> Path:
+        return self.inbox / source
+
+    @property
+    def is_demo(self) -> bool:
+        return self.demo_marker.exists()
+
+
+def data_dir() -> Path:
+    """The data directory as an absolute path (relative settings are resolved against the cwd)."""
+    return Path(os.environ.get(DATA_DIR_ENV, "data")).expanduser().resolve()
+
+
+def paths() -> Paths:
+    return Paths(data_dir())
+
+
+def export_environment() -> Paths:
+    """Pin the data directory (absolute) and Dagster's home in the environment for child processes.
+
+    dbt is run as a subprocess and reads OBSERVATORY_DATA_DIR from profiles.yml; making it absolute
+    here avoids dbt resolving a relative path from its own working directory.
+    """
+    p = paths()
+    os.environ[DATA_DIR_ENV] = str(p.data_dir)
+    os.environ.setdefault("DAGSTER_HOME", str(p.dagster_home))
+    ensure_dagster_home(Path(os.environ["DAGSTER_HOME"]))
+    return p
+
+
+def ensure_dagster_home(home: Path) -> None:
+    """Create DAGSTER_HOME with telemetry off, so nothing leaves the machine."""
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = home / "dagster.yaml"
+    if not cfg.exists():
+        cfg.write_text("telemetry:\n  enabled: false\n")
+
+
+def authority_code() -> str | None:
+    """The authority extracts without an authority column belong to."""
+    code = os.environ.get(AUTHORITY_ENV)
+    if code:
+        return code
+    return DEMO_AUTHORITY_CODE if paths().is_demo else None

@@ -1,0 +1,167 @@
+"""Data contracts: one YAML file per source in ``sources/``, declared once.
+
+The contract is the single statement of what an extract must hold. From it we derive the pandera
+schema (``ingest.validate``), the dbt source definition and the documentation page
+(``observatory contracts sync`` writes both; a test fails when they drift).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from observatory.config import CONTRACTS_DIR
+
+COLUMN_TYPES = ("string", "category", "decimal", "integer", "date", "boolean")
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "category": "VARCHAR",
+    "decimal": "DOUBLE",
+    "integer": "BIGINT",
+    "date": "DATE",
+    "boolean": "BOOLEAN",
+}
+
+
+def normalise_label(text: Any) -> str:
+    """Case-, space- and punctuation-insensitive form used to match headers and coded values."""
+    return re.sub(r"[^0-9a-z]+", " ", str(text).lower()).strip()
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+    identifier: bool = False
+    direct_identifier: bool = False
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+    default: Any = None
+
+    @property
+    def loaded(self) -> bool:
+        """Direct identifiers (names, dates of birth) never reach the warehouse."""
+        return not self.direct_identifier
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+    def header_forms(self) -> set[str]:
+        return {normalise_label(self.name), *(normalise_label(a) for a in self.aliases)}
+
+    def value_lookup(self) -> dict[str, str]:
+        """Normalised accepted spelling -> canonical value, for category columns."""
+        lookup: dict[str, str] = {}
+        for canonical, spellings in self.values.items():
+            lookup[normalise_label(canonical)] = canonical
+            for s in spellings:
+                lookup[normalise_label(s)] = canonical
+        return lookup
+
+
+@dataclass(frozen=True)
+class Contract:
+    name: str
+    title: str
+    domain: str
+    description: str
+    columns: tuple[Column, ...]
+    period_column: str
+    period_kind: str
+    unique_key: tuple[str, ...] = ()
+    max_quarantine_share: float = 0.2
+    cadence_days: int | None = None
+
+    @property
+    def raw_table(self) -> str:
+        return f"raw.{self.name}"
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def loaded_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.loaded]
+
+    @property
+    def identifiers(self) -> list[str]:
+        return [c.name for c in self.columns if c.identifier]
+
+    def resolve_header(self, header: str) -> str | None:
+        """The canonical column a file's header names, if any (aliases are case/space-insensitive)."""
+        form = normalise_label(header)
+        for c in self.columns:
+            if form in c.header_forms():
+                return c.name
+        return None
+
+
+def _column(spec: dict) -> Column:
+    if spec.get("type") not in COLUMN_TYPES:
+        raise ValueError(f"column {spec.get('name')!r}: type must be one of {COLUMN_TYPES}")
+    values = {str(k): tuple(str(s) for s in (v or ())) for k, v in (spec.get("values") or {}).items()}
+    return Column(
+        name=spec["name"],
+        type=spec["type"],
+        required=bool(spec.get("required", False)),
+        description=" ".join(str(spec.get("description", "")).split()),
+        aliases=tuple(spec.get("aliases") or ()),
+        identifier=bool(spec.get("identifier", False)),
+        direct_identifier=bool(spec.get("direct_identifier", False)),
+        values=values,
+        min=spec.get("min"),
+        max=spec.get("max"),
+        default=spec.get("default"),
+    )
+
+
+def parse_contract(doc: dict) -> Contract:
+    columns = tuple(_column(c) for c in doc["columns"])
+    contract = Contract(
+        name=doc["name"],
+        title=doc.get("title", doc["name"]),
+        domain=doc["domain"],
+        description=" ".join(str(doc.get("description", "")).split()),
+        columns=columns,
+        period_column=doc["period"]["column"],
+        period_kind=doc["period"].get("kind", "snapshot"),
+        unique_key=tuple(doc.get("unique_key") or ()),
+        max_quarantine_share=float(doc.get("max_quarantine_share", 0.2)),
+        cadence_days=doc.get("cadence_days"),
+    )
+    contract.column(contract.period_column)  # fail early on a typo
+    for k in contract.unique_key:
+        contract.column(k)
+    return contract
+
+
+@cache
+def load_contracts(directory: Path = CONTRACTS_DIR) -> dict[str, Contract]:
+    """Every contract in ``sources/``, by source name."""
+    contracts = {}
+    for path in sorted(directory.glob("*.yml")):
+        contract = parse_contract(yaml.safe_load(path.read_text()))
+        if contract.name != path.stem:
+            raise ValueError(f"{path}: contract name {contract.name!r} must match the file name")
+        contracts[contract.name] = contract
+    return contracts
+
+
+def get_contract(name: str) -> Contract:
+    contracts = load_contracts()
+    if name not in contracts:
+        raise KeyError(f"unknown source {name!r}; known sources: {', '.join(sorted(contracts))}")
+    return contracts[name]

@@ -1,0 +1,1 @@
+"""Dagster definitions, one module per capability: ingest, dbt, publish, schedules."""

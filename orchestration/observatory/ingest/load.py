@@ -1,0 +1,203 @@
+"""Load validated extracts into the warehouse's private ``raw`` schema, idempotently.
+
+Each file is recorded in ``raw.load_log`` with its checksum: the same file twice changes nothing,
+and a corrected file for a period replaces that period's rows for its authority. Quarantined rows
+go to ``raw.quarantine`` with the file, row, column, value and rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from observatory import config
+from observatory.contracts import Contract
+from observatory.ingest.pseudonymise import protect, resolve_key
+from observatory.ingest.readers import ROW_COLUMN, ExtractError, read_extract
+from observatory.ingest.validate import Validated, validate
+
+META_COLUMNS = {
+    "_source_file": "VARCHAR",
+    "_source_row": "BIGINT",
+    "_file_sha256": "VARCHAR",
+    "_loaded_at": "TIMESTAMP",
+}
+
+
+def sha256(file: Path) -> str:
+    h = hashlib.sha256()
+    with file.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class FileResult:
+    file: Path
+    sha256: str
+    status: str  # loaded | skipped (already loaded) | rejected
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rule_counts: dict[str, int] = field(default_factory=dict)
+    periods: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    skipped_rows: int = 0
+    error: str = ""
+    quarantine: pd.DataFrame | None = None
+
+
+def check_file(contract: Contract, file: Path, *, demo: bool) -> tuple[Validated, FileResult]:
+    """Read, protect and validate one file without loading it (``observatory check`` uses this)."""
+    result = FileResult(file=file, sha256=sha256(file), status="checked")
+    extract = read_extract(file, contract)
+    extract.frame = protect(extract.frame, contract, resolve_key(demo=demo))
+    validated = validate(contract, extract)
+    if _has(contract, "authority_code"):
+        default = config.authority_code()
+        auth = validated.loaded["authority_code"]
+        if auth.isna().any():
+            if default is None:
+                raise ExtractError(
+                    file,
+                    "no authority_code column and no default authority configured",
+                    f"an authority_code column, or {config.AUTHORITY_ENV} set to the council's code",
+                )
+            validated.loaded["authority_code"] = auth.fillna(default)
+    result.rows_in = validated.rows_in
+    result.rows_loaded = validated.rows_loaded
+    result.rows_quarantined = validated.rows_quarantined
+    result.rule_counts = validated.rule_counts
+    result.unknown_columns = extract.unknown_columns
+    result.skipped_rows = len(extract.skipped_rows)
+    result.quarantine = validated.quarantine
+    period = validated.loaded[contract.period_column]
+    result.periods = sorted({str(pd.Timestamp(p).date()) for p in period.dropna().unique()})
+    share = result.rows_quarantined / result.rows_in if result.rows_in else 0.0
+    if share > contract.max_quarantine_share:
+        raise ExtractError(
+            file,
+            f"{result.rows_quarantined} of {result.rows_in} rows ({share:.0%}) break the contract's "
+            f"rules, above the {contract.max_quarantine_share:.0%} limit; the file was not loaded. "
+            f"Most common: {_top_rule(result.rule_counts)}",
+            "a file mostly matching the contract (see docs/sources)",
+        )
+    return validated, result
+
+
+def _has(contract: Contract, name: str) -> bool:
+    return any(c.name == name for c in contract.columns)
+
+
+def _top_rule(rule_counts: dict[str, int]) -> str:
+    if not rule_counts:
+        return "-"
+    rule, n = max(rule_counts.items(), key=lambda kv: kv[1])
+    return f"{rule} ({n} rows)"
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    con.execute("create schema if not exists raw")
+    cols = [f'"{c.name}" {c.duckdb_type}' for c in contract.loaded_columns]
+    cols += [f"{name} {kind}" for name, kind in META_COLUMNS.items()]
+    con.execute(f"create table if not exists {contract.raw_table} ({', '.join(cols)})")
+    con.execute(
+        """create table if not exists raw.load_log (
+            source varchar, file_name varchar, file_sha256 varchar, authority_codes varchar,
+            periods varchar, rows_in bigint, rows_loaded bigint, rows_quarantined bigint,
+            loaded_at timestamp, superseded boolean)"""
+    )
+    con.execute(
+        """create table if not exists raw.quarantine (
+            source varchar, file_name varchar, file_sha256 varchar, source_row bigint,
+            column_name varchar, value varchar, rule varchar, loaded_at timestamp)"""
+    )
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, source: str, digest: str) -> bool:
+    rows = con.execute(
+        "select count(*) from raw.load_log where source = ? and file_sha256 = ? and not superseded",
+        [source, digest],
+    ).fetchall()
+    return rows[0][0] > 0
+
+
+def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, file: Path, *, demo: bool) -> FileResult:
+    """Load one file in a single transaction; return what happened. ExtractError for a bad file."""
+    ensure_tables(con, contract)
+    digest = sha256(file)
+    if already_loaded(con, contract.name, digest):
+        return FileResult(file=file, sha256=digest, status="skipped")
+    validated, result = check_file(contract, file, demo=demo)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = validated.loaded.rename(columns={ROW_COLUMN: "_source_row"})
+    rows["_source_file"] = file.name
+    rows["_file_sha256"] = digest
+    rows["_loaded_at"] = now
+    rows = rows[[c.name for c in contract.loaded_columns] + list(META_COLUMNS)]
+    quarantine = validated.quarantine.assign(
+        source=contract.name, file_name=file.name, file_sha256=digest, loaded_at=now
+    )
+    by_authority = _has(contract, "authority_code")
+    authorities = sorted(rows["authority_code"].dropna().unique()) if by_authority else []
+    # A corrected file for a period replaces that period's rows (for the same authority).
+    same_period = (
+        f'''"{contract.period_column}" in (select distinct "{contract.period_column}" from incoming)'''
+    )
+    if by_authority:
+        same_period += " and authority_code in (select distinct authority_code from incoming)"
+
+    con.register("incoming", rows)
+    con.register("incoming_quarantine", quarantine)
+    con.execute("begin transaction")
+    try:
+        replaced = con.execute(
+            f"select distinct _file_sha256 from {contract.raw_table} where {same_period}"
+        ).fetchall()
+        replaced_shas = [r[0] for r in replaced] + [digest]
+        con.execute(f"delete from {contract.raw_table} where {same_period}")
+        con.execute(
+            """update raw.load_log set superseded = true
+               where source = ? and (file_sha256 in (select unnest(?)) or file_name = ?)""",
+            [contract.name, replaced_shas, file.name],
+        )
+        con.execute(
+            """delete from raw.quarantine
+               where source = ? and (file_sha256 in (select unnest(?)) or file_name = ?)""",
+            [contract.name, replaced_shas, file.name],
+        )
+        con.execute(f"insert into {contract.raw_table} by name select * from incoming")
+        con.execute(
+            """insert into raw.quarantine by name
+               select source, file_name, file_sha256, source_row, column_name, value, rule, loaded_at
+               from incoming_quarantine"""
+        )
+        con.execute(
+            "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
+            [
+                contract.name,
+                file.name,
+                digest,
+                ",".join(authorities),
+                ",".join(result.periods),
+                result.rows_in,
+                result.rows_loaded,
+                result.rows_quarantined,
+                now,
+            ],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("incoming")
+        con.unregister("incoming_quarantine")
+    result.status = "loaded"
+    return result

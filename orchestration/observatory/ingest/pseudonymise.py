@@ -1,0 +1,59 @@
+"""Pseudonymisation at the boundary: person identifiers become keyed hashes before anything else.
+
+HMAC-SHA256 with a secret key (OBSERVATORY_PSEUDONYMISATION_KEY) keeps records linkable across
+sources (the same UPN gives the same hash) while the raw identifier never reaches the warehouse.
+A public demo key is allowed only for data directories marked as synthetic demo data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import warnings
+
+import pandas as pd
+
+from observatory import config
+from observatory.contracts import Contract
+from observatory.ingest.parsing import blank
+
+DEMO_KEY = "observatory-demo-key-synthetic-data-only"
+
+
+class MissingKeyError(RuntimeError):
+    pass
+
+
+def resolve_key(*, demo: bool) -> bytes:
+    key = os.environ.get(config.KEY_ENV, "")
+    if key:
+        return key.encode()
+    if demo:
+        warnings.warn(
+            f"{config.KEY_ENV} is not set: using the public demo key. "
+            "This is safe only because this data directory holds synthetic demo data.",
+            stacklevel=2,
+        )
+        return DEMO_KEY.encode()
+    raise MissingKeyError(
+        f"{config.KEY_ENV} is not set. Person identifiers are pseudonymised with a secret key; "
+        "set it (e.g. from your secrets manager) before loading real extracts."
+    )
+
+
+def pseudonymise_values(values: pd.Series, key: bytes) -> pd.Series:
+    """Keyed hash of each non-blank value (whitespace-trimmed, case-folded); blanks stay blank."""
+    text = values.fillna("").astype(str).str.strip()
+    uniques = pd.unique(text[text != ""])
+    digests = {v: hmac.new(key, v.casefold().encode(), hashlib.sha256).hexdigest() for v in uniques}
+    return text.map(digests).fillna("")
+
+
+def protect(frame: pd.DataFrame, contract: Contract, key: bytes) -> pd.DataFrame:
+    """Drop direct identifiers and pseudonymise person identifiers, in place of the raw values."""
+    out = frame.drop(columns=[c.name for c in contract.columns if c.direct_identifier])
+    for name in contract.identifiers:
+        keep_blank = blank(out[name])
+        out[name] = pseudonymise_values(out[name], key).where(~keep_blank, "")
+    return out

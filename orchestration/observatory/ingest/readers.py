@@ -1,0 +1,215 @@
+"""Readers for the formats councils hold: delimited text in any common encoding, and XLSX.
+
+Every reader returns text cells only (types are the validator's job, so a bad value is reported
+with the exact text the file held) plus the physical row number of each record in the file, so an
+error can point a person at the line to fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from observatory.contracts import Contract, normalise_label
+
+ROW_COLUMN = "_source_row"
+TOTAL_ROW = re.compile(r"^\s*(grand\s+)?totals?\b", re.IGNORECASE)
+HEADER_SCAN_ROWS = 25
+
+
+class ExtractError(Exception):
+    """The file as a whole cannot be loaded (unreadable, missing a required column, ...)."""
+
+    def __init__(self, file: Path, problem: str, expected: str = ""):
+        self.file = file
+        self.problem = problem
+        self.expected = expected
+        msg = f"{file.name}: {problem}"
+        if expected:
+            msg += f" (expected: {expected})"
+        super().__init__(msg)
+
+
+@dataclass
+class RawExtract:
+    """An extract's records as text, with canonical column names."""
+
+    file: Path
+    frame: pd.DataFrame  # canonical columns + ROW_COLUMN, all text
+    encoding: str = ""
+    delimiter: str = ""
+    header_row: int = 1
+    unknown_columns: list[str] = field(default_factory=list)
+    malformed_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, problem)
+    skipped_rows: list[tuple[int, str]] = field(default_factory=list)  # titles, totals
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode UTF-8 (with or without BOM) or, failing that, Windows-1252 as HR systems write it."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; latin-1 maps every byte, so nothing is lost.
+        return data.decode("latin-1"), "latin-1"
+
+
+def sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _header_score(cells: list[str], contract: Contract) -> int:
+    return sum(1 for c in cells if c.strip() and contract.resolve_header(c))
+
+
+def _find_header(rows: list[list[str]], contract: Contract) -> int:
+    """Index of the header row: the first of the top rows that names the most contract columns."""
+    best, best_score = 0, -1
+    for i, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = _header_score(cells, contract)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Contract, **info) -> RawExtract:
+    """Map headers to canonical names and build the text frame; rows are (physical row, cells)."""
+    if not rows:
+        raise ExtractError(file, "the file is empty", "a header row and data rows")
+    header_idx = _find_header([cells for _, cells in rows], contract)
+    header_line, header = rows[header_idx]
+    extract = RawExtract(file=file, frame=pd.DataFrame(), header_row=header_line, **info)
+    extract.skipped_rows = [(line, "title row above the header") for line, _ in rows[:header_idx]]
+
+    positions: dict[str, int] = {}
+    for pos, name in enumerate(header):
+        if not name.strip():
+            continue
+        canonical = contract.resolve_header(name)
+        if canonical is None:
+            extract.unknown_columns.append(name.strip())
+        elif canonical in positions:
+            raise ExtractError(file, f"columns {name!r} and another both map to {canonical!r}")
+        else:
+            positions[canonical] = pos
+    missing = [c.name for c in contract.columns if c.required and c.name not in positions]
+    if missing:
+        wanted = "; ".join(f"{m} (or one of: {', '.join(contract.column(m).aliases)})" for m in missing)
+        raise ExtractError(
+            file,
+            f"required column(s) missing: {', '.join(missing)}; header was row {header_line}",
+            wanted,
+        )
+
+    width = len(header)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    for line, cells in rows[header_idx + 1 :]:
+        if not any(str(c).strip() for c in cells):
+            continue  # blank line: not a record
+        if any(TOTAL_ROW.match(c) for c in cells[:2]):
+            extract.skipped_rows.append((line, "totals row"))
+            continue
+        # Trailing empty fields are harmless; a short row or stray values past the header are not.
+        if len(cells) < width or any(c.strip() for c in cells[width:]):
+            extract.malformed_rows.append((line, f"row has {len(cells)} fields, header has {width}"))
+            continue
+        records.append([cells[positions[c]] for c in positions])
+        lines.append(line)
+    frame = pd.DataFrame(records, columns=list(positions), dtype=object)
+    for c in contract.columns:
+        if c.name not in frame.columns:
+            frame[c.name] = ""
+    frame = frame[[c.name for c in contract.columns]]
+    frame[ROW_COLUMN] = lines
+    extract.frame = frame.reset_index(drop=True)
+    return extract
+
+
+def read_delimited(file: Path, contract: Contract) -> RawExtract:
+    text, encoding = decode(file.read_bytes())
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        start = 1
+        for cells in reader:
+            rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ExtractError(file, f"unreadable CSV near line {reader.line_num}: {exc}") from exc
+    return _rows_to_extract(file, rows, contract, encoding=encoding, delimiter=delimiter)
+
+
+def read_xlsx(file: Path, contract: Contract) -> RawExtract:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a corrupt file
+        raise ExtractError(file, f"not a readable XLSX workbook: {exc}") from exc
+    try:
+        ws = wb.worksheets[0]
+        rows = [
+            (i, [_cell_text(v) for v in values])
+            for i, values in enumerate(ws.iter_rows(values_only=True), start=1)
+        ]
+    finally:
+        wb.close()
+    # Trailing empty cells vary row to row in XLSX; trim to the header's width when reading.
+    return _rows_to_extract(file, _trim(rows), contract, encoding="xlsx")
+
+
+def _trim(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    out = []
+    for line, cells in rows:
+        while cells and not cells[-1].strip():
+            cells = cells[:-1]
+        out.append((line, cells))
+    width = max((len(c) for _, c in out), default=0)
+    return [(line, cells + [""] * (width - len(cells))) for line, cells in out]
+
+
+READERS = {
+    ".csv": read_delimited,
+    ".txt": read_delimited,
+    ".tsv": read_delimited,
+    ".xlsx": read_xlsx,
+}
+
+
+def read_extract(file: Path, contract: Contract) -> RawExtract:
+    reader = READERS.get(file.suffix.lower())
+    if reader is None:
+        raise ExtractError(file, f"unsupported file type {file.suffix!r}", ", ".join(sorted(READERS)))
+    return reader(file, contract)
+
+
+__all__ = ["ROW_COLUMN", "ExtractError", "RawExtract", "normalise_label", "read_extract"]

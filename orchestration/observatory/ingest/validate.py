@@ -1,0 +1,147 @@
+"""Validate an extract against its contract with pandera; split valid rows from quarantined ones.
+
+The pandera schema is derived from the contract (never written by hand) and runs over the text
+frame, so every failure names the file's own value. Rows that break a rule are quarantined with the
+rule; the rest are typed and loaded. rows in = rows loaded + rows quarantined, always.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from observatory.contracts import Column, Contract
+from observatory.ingest.parsing import TYPE_RULES, blank, parse_column, unparseable
+from observatory.ingest.readers import ROW_COLUMN, RawExtract
+
+QUARANTINE_COLUMNS = ["source_row", "column_name", "value", "rule"]
+
+
+def _checks(column: Column) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    if column.required:
+        checks.append(pa.Check(lambda s: ~blank(s), name="required: must not be blank"))
+    if column.type in TYPE_RULES:
+        checks.append(
+            pa.Check(
+                lambda s, c=column: ~unparseable(s, parse_column(s, c)),
+                name=f"type: {TYPE_RULES[column.type]}",
+            )
+        )
+    if column.type == "category":
+        allowed = ", ".join(column.values)
+        checks.append(
+            pa.Check(
+                lambda s, c=column: blank(s) | parse_column(s, c).notna(),
+                name=f"allowed values: one of {allowed}",
+            )
+        )
+    if column.min is not None:
+        checks.append(
+            pa.Check(
+                lambda s, c=column: ~(parse_column(s, c) < c.min).fillna(False),
+                name=f"range: must be at least {column.min:g}",
+            )
+        )
+    if column.max is not None:
+        checks.append(
+            pa.Check(
+                lambda s, c=column: ~(parse_column(s, c) > c.max).fillna(False),
+                name=f"range: must be at most {column.max:g}",
+            )
+        )
+    return checks
+
+
+def pandera_schema(contract: Contract) -> pa.DataFrameSchema:
+    """The contract as a pandera schema over the text frame a reader returns."""
+    columns = {
+        c.name: pa.Column(object, checks=_checks(c), nullable=True, required=False) for c in contract.columns
+    }
+    return pa.DataFrameSchema(columns, name=contract.name, strict=False)
+
+
+@dataclass
+class Validated:
+    loaded: pd.DataFrame  # typed, canonical loaded columns + ROW_COLUMN
+    quarantine: pd.DataFrame  # one row per (row, rule broken), QUARANTINE_COLUMNS
+    rows_in: int
+    rule_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return self.quarantine["source_row"].nunique()
+
+    @property
+    def rows_loaded(self) -> int:
+        return len(self.loaded)
+
+
+def _failures(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
+    """Failure cases as (index, column_name, value, rule)."""
+    try:
+        pandera_schema(contract).validate(frame, lazy=True)
+        failures = pd.DataFrame(columns=["index", "column_name", "value", "rule"])
+    except SchemaErrors as err:
+        fc = err.failure_cases
+        failures = pd.DataFrame(
+            {
+                "index": fc["index"],
+                "column_name": fc["column"],
+                "value": fc["failure_case"].astype(str),
+                "rule": fc["check"].astype(str),
+            }
+        )
+    if contract.unique_key:
+        key_cols = list(contract.unique_key)
+        dup = frame.duplicated(subset=key_cols, keep="first")
+        if dup.any():
+            key = ", ".join(key_cols)
+            dups = pd.DataFrame(
+                {
+                    "index": frame.index[dup],
+                    "column_name": key,
+                    "value": [
+                        " | ".join(map(str, v)) for v in frame.loc[dup, key_cols].itertuples(index=False)
+                    ],
+                    "rule": f"unique: a second row for the same {key}",
+                }
+            )
+            failures = pd.concat([failures, dups], ignore_index=True)
+    return failures.dropna(subset=["index"])
+
+
+def validate(contract: Contract, extract: RawExtract) -> Validated:
+    frame = extract.frame
+    failures = _failures(contract, frame)
+    failures["index"] = failures["index"].astype(int)
+    failures["source_row"] = frame.loc[failures["index"], ROW_COLUMN].to_numpy()
+    malformed = pd.DataFrame(
+        [(row, "", "", f"malformed row: {problem}") for row, problem in extract.malformed_rows],
+        columns=QUARANTINE_COLUMNS,
+    )
+    quarantine = pd.concat([failures[QUARANTINE_COLUMNS], malformed], ignore_index=True)
+    quarantine = quarantine.sort_values(["source_row", "column_name", "rule"], kind="stable")
+    quarantine = quarantine.reset_index(drop=True)
+
+    good = frame.drop(index=failures["index"].unique())
+    typed = pd.DataFrame(index=good.index)
+    for c in contract.loaded_columns:
+        values = parse_column(good[c.name], c)
+        if c.default is not None:
+            values = values.fillna(c.default)
+        typed[c.name] = values
+    typed[ROW_COLUMN] = good[ROW_COLUMN].astype("int64")
+
+    rows_in = len(frame) + len(extract.malformed_rows)
+    rule_counts = quarantine.groupby("rule")["source_row"].nunique().sort_index().astype(int).to_dict()
+    result = Validated(typed.reset_index(drop=True), quarantine, rows_in, rule_counts)
+    if result.rows_loaded + result.rows_quarantined != rows_in:
+        raise AssertionError(
+            f"{extract.file.name}: rows in {rows_in} != loaded {result.rows_loaded}"
+            f" + quarantined {result.rows_quarantined}"
+        )
+    return result

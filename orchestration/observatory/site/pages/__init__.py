@@ -1,0 +1,40 @@
+"""The site's pages. Adding a page = a module here with a ``PAGE`` + a template + a line in PAGES.
+
+A page names the ``publish.*`` tables it needs; when a snapshot lacks one (an older snapshot,
+say) the page is left out and the nav shows only pages that exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from observatory.site.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Download:
+    """A CSV written into the build from one publish table (all rows, all columns)."""
+
+    table: str
+    path: str  # relative to the site root, e.g. "downloads/pay_gap.csv"
+    order_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # output file relative to the site root
+    template: str
+    title: str  # the page's h1 and <title>
+    nav_label: str
+    context: Callable[[Snapshot], dict[str, Any]]
+    requires: tuple[str, ...] = ()  # publish tables
+    downloads: tuple[Download, ...] = ()
+
+
+def all_pages() -> tuple[Page, ...]:
+    """Every page in nav order (imported here, not at module top, to avoid import cycles)."""
+    from observatory.site.pages import home, pay_gap
+
+    return (home.PAGE, pay_gap.PAGE)

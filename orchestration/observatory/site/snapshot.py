@@ -1,0 +1,106 @@
+"""Read-only access to the published snapshot: the site's only data source.
+
+The site never touches the warehouse, so the board sees exactly what was published, and a
+read-only connection guarantees that building the site cannot change the snapshot.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+SCHEMA = "publish"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the publish step recorded about each table."""
+
+    rows: tuple[dict[str, Any], ...]
+
+    @property
+    def published_at(self) -> datetime | None:
+        stamps = [r["published_at"] for r in self.rows if r["published_at"] is not None]
+        return max(stamps) if stamps else None
+
+    @property
+    def code_versions(self) -> tuple[str, ...]:
+        return tuple(sorted({r["code_version"] for r in self.rows if r["code_version"]}))
+
+    @property
+    def source_periods(self) -> tuple[str, ...]:
+        return tuple(sorted({r["source_periods"] for r in self.rows if r["source_periods"]}))
+
+
+class Snapshot:
+    """A read-only connection to the snapshot with the few queries pages need."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: Path) -> Iterator[Snapshot]:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"published snapshot not found: {path}")
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            snapshot = cls(con)
+            if "manifest" not in snapshot.tables():
+                # Refuse a file the publish step did not write rather than swap in an empty site.
+                raise ValueError(f"not a published snapshot (no {SCHEMA}.manifest): {path}")
+            yield snapshot
+        finally:
+            con.close()
+
+    def tables(self) -> frozenset[str]:
+        """Names of the tables in the publish schema (pages are built only if theirs exist)."""
+        rows = self._con.execute(
+            "select table_name from duckdb_tables() where schema_name = ?", [SCHEMA]
+        ).fetchall()
+        return frozenset(r[0] for r in rows)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self._con.execute(sql, list(params))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def table(self, name: str, order_by: Sequence[str]) -> list[dict[str, Any]]:
+        """Every row of publish.<name>, in an explicit order (the site must be deterministic)."""
+        order = ", ".join(_ident(c) for c in order_by)
+        return self.rows(f"select * from {SCHEMA}.{_ident(name)} order by {order}")
+
+    def manifest(self) -> Manifest:
+        return Manifest(tuple(self.table("manifest", ["table_name", "published_at"])))
+
+    def write_csv(self, name: str, order_by: Sequence[str], dest: Path) -> None:
+        """Write publish.<name> to a CSV download: all rows and columns, stable order."""
+        cur = self._con.execute(
+            f"select * from {SCHEMA}.{_ident(name)} order by " + ", ".join(_ident(c) for c in order_by)
+        )
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with dest.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\r\n")
+            writer.writerow([d[0] for d in cur.description])
+            writer.writerows([_csv_value(v) for v in row] for row in cur.fetchall())
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
