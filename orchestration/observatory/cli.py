@@ -45,26 +45,11 @@ def demo(seed: int, scale: str, dirty: bool, years: int) -> None:
 @main.command()
 def refresh() -> None:
     """Ingest every inbox, build the models and tests, publish the snapshot and build the site."""
+    from observatory.refresh import run_refresh
+
     paths = config.export_environment()
-    ensure_manifest()
-    import dagster as dg
-
-    from observatory.definitions import defs
-    from observatory.progress import RunSummary, progress_logger
-
-    summary = RunSummary()
-    cli_defs = dg.Definitions(
-        assets=list(defs.assets or []),
-        jobs=list(defs.jobs or []),
-        resources=dict(defs.resources or {}),
-        loggers={"progress": progress_logger(summary)},
-        executor=dg.in_process_executor,
-    )
     click.echo(f"Refreshing the Observatory in {paths.data_dir}")
-    with dg.DagsterInstance.get() as instance:
-        result = cli_defs.resolve_job_def("nightly_refresh").execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
-        )
+    result, summary = run_refresh()
     elapsed = time.monotonic() - summary.started
     click.echo("")
     click.echo(f"{len(summary.materialized)} assets materialised in {elapsed:.0f} s (run {result.run_id}).")
@@ -137,23 +122,6 @@ def contracts_sync(check_only: bool) -> None:
         click.echo(f"{'out of date' if check_only else 'wrote'}: {path.relative_to(config.REPO_ROOT)}")
     if check_only and stale:
         sys.exit(1)
-
-
-def ensure_manifest() -> None:
-    """Parse the dbt project when its manifest is missing or older than any project file."""
-    from observatory.defs.resources import dbt_executable
-
-    project = config.DBT_PROJECT_DIR
-    manifest = project / "target" / "manifest.json"
-    sources = [
-        p for p in project.rglob("*") if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.parts
-    ]
-    if manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources):
-        return
-    import subprocess
-
-    click.echo("Parsing the dbt project…")
-    subprocess.run([dbt_executable(), "parse", "--quiet"], cwd=project, check=True)
 
 
 if __name__ == "__main__":

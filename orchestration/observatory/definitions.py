@@ -12,11 +12,18 @@ from observatory.defs.schedules import nightly_refresh, nightly_schedule
 
 dbt_project.prepare_if_dev()
 
-defs = dg.Definitions(
-    assets=[*ingest_assets(), observatory_dbt_assets, published_snapshot, board_site],
-    jobs=[nightly_refresh],
-    schedules=[nightly_schedule],
-    resources=build_resources(),
-    # In-process: half the wall time of multiprocess on two cores, and one DuckDB writer at a time.
-    executor=dg.in_process_executor,
-)
+
+def build_defs(loggers: dict[str, dg.LoggerDefinition] | None = None) -> dg.Definitions:
+    """Definitions bound to the data directory in the environment now (tests use many)."""
+    return dg.Definitions(
+        assets=[*ingest_assets(), observatory_dbt_assets, published_snapshot, board_site],
+        jobs=[nightly_refresh],
+        schedules=[nightly_schedule],
+        resources=build_resources(),
+        loggers=loggers,
+        # In-process: half the wall time of multiprocess on two cores, and one DuckDB writer at a time.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_defs()

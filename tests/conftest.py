@@ -1,0 +1,63 @@
+"""Shared fixtures: a fresh data directory per test, hand-built HR extracts, one pipeline run helper."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+from pathlib import Path
+
+import pytest
+from observatory import config
+
+HR_HEADER = [
+    "Employee Number", "As At Date", "Ethnic Origin", "Gender", "Pay Grade", "Department",
+    "Contracted Hours", "Pay Frequency", "Basic Pay", "Allowances", "Bonus Pay 12 Months",
+    "Reduced Pay Due To Leave",
+]  # fmt: skip
+
+
+def hr_row(emp, ethnicity, hourly=None, *, date="31/03/2024", sex="F", hours=35, period="Weekly",
+           basic=None, allowances=0, bonus=0, leave="N", grade="SO1"):  # fmt: skip
+    """One payroll row; `hourly` sets weekly basic pay = hourly x hours."""
+    if basic is None:
+        basic = hourly * hours
+    return [emp, date, ethnicity, sex, grade, "Adults", hours, period, basic, allowances, bonus, leave]
+
+
+def write_csv(path: Path, rows, header=HR_HEADER, encoding="utf-8", delimiter=",") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding=encoding) as fh:
+        writer = csv.writer(fh, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest():
+    """Parse the dbt project once per session (Dagster loads the manifest at import)."""
+    from observatory.refresh import ensure_manifest
+
+    ensure_manifest()
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> config.Paths:
+    """A fresh synthetic-demo data directory, set as OBSERVATORY_DATA_DIR for the test."""
+    root = tmp_path / "data"
+    root.mkdir()
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(root))
+    monkeypatch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+    monkeypatch.setenv(config.AUTHORITY_ENV, "X09000001")
+    monkeypatch.delenv(config.KEY_ENV, raising=False)
+    paths = config.paths()
+    paths.demo_marker.write_text("synthetic test data\n")
+    return paths
+
+
+def git_available() -> bool:
+    try:
+        subprocess.run(["git", "--version"], capture_output=True, check=True)
+        return True
+    except OSError:
+        return False

@@ -1,0 +1,176 @@
+"""Reading, validating, quarantining and loading HR payroll extracts as councils hold them."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from conftest import HR_HEADER, hr_row, write_csv
+from observatory.contracts import get_contract
+from observatory.ingest.load import check_file, load_file
+from observatory.ingest.pseudonymise import MissingKeyError, resolve_key
+from observatory.ingest.readers import ExtractError, read_extract
+from openpyxl import Workbook
+
+CONTRACT = get_contract("hr_payroll")
+pytestmark = pytest.mark.usefixtures("data_dir")
+
+
+def good_rows(n=3):
+    return [hr_row(f"E{i}", "White British", 20 + i) for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8", ","), ("utf-8-sig", ","), ("cp1252", ","), ("cp1252", ";"), ("utf-8", "\t")],
+)
+def test_csv_encodings_and_delimiters_are_detected(tmp_path, encoding, delimiter):
+    rows = [*good_rows(), hr_row("E9", "Any other ethnic group – Café owner", 15)]
+    path = write_csv(tmp_path / "pay.csv", rows, encoding=encoding, delimiter=delimiter)
+    extract = read_extract(path, CONTRACT)
+    assert len(extract.frame) == 4
+    assert extract.frame.loc[3, "ethnicity"] == "Any other ethnic group – Café owner"
+    assert extract.frame["_source_row"].tolist() == [2, 3, 4, 5]
+
+
+def test_xlsx_title_rows_and_totals_row_are_skipped(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["SYNTHETIC DEMO DATA - payroll snapshot"])
+    ws.append([])
+    ws.append(HR_HEADER)
+    for row in good_rows(2):
+        ws.append(row)
+    ws.append(["Total", None, None, None, None, None, None, None, 1400])
+    path = tmp_path / "pay.xlsx"
+    wb.save(path)
+    extract = read_extract(path, CONTRACT)
+    assert extract.header_row == 3
+    assert extract.frame["_source_row"].tolist() == [4, 5]
+    assert [why for _, why in extract.skipped_rows].count("totals row") == 1
+
+
+def test_unknown_columns_are_kept_out_and_reported(tmp_path):
+    header = [*HR_HEADER, "Favourite colour"]
+    path = write_csv(tmp_path / "pay.csv", [[*r, "blue"] for r in good_rows()], header=header)
+    extract = read_extract(path, CONTRACT)
+    assert extract.unknown_columns == ["Favourite colour"]
+    assert "Favourite colour" not in extract.frame.columns
+
+
+def test_missing_required_column_names_file_column_and_aliases(tmp_path):
+    header = [h for h in HR_HEADER if h != "Contracted Hours"]
+    rows = [r[:6] + r[7:] for r in good_rows()]
+    path = write_csv(tmp_path / "payroll_march.csv", rows, header=header)
+    with pytest.raises(ExtractError) as err:
+        read_extract(path, CONTRACT)
+    message = str(err.value)
+    assert "payroll_march.csv" in message
+    assert "weekly_hours" in message
+    assert "contracted hours" in message  # the accepted aliases are listed
+
+
+def test_bad_values_are_quarantined_with_row_column_value_and_rule(tmp_path):
+    rows = good_rows(25)
+    rows[2][6] = "thirty"  # weekly hours
+    rows[5][1] = "31/02/2024"  # impossible date
+    rows[7][8] = "-12"  # negative pay
+    rows[8][7] = "Daily"  # unknown pay period
+    path = write_csv(tmp_path / "pay.csv", rows)
+    _validated, result = check_file(CONTRACT, path, demo=True)
+    q = result.quarantine.set_index("source_row")
+    assert result.rows_in == 25
+    assert result.rows_loaded == 21
+    assert result.rows_quarantined == 4
+    assert q.loc[4, "column_name"] == "weekly_hours" and q.loc[4, "value"] == "thirty"
+    assert q.loc[4, "rule"].startswith("type: must be a number")
+    assert q.loc[7, "column_name"] == "snapshot_date" and q.loc[7, "value"] == "31/02/2024"
+    assert q.loc[9, "rule"] == "range: must be at least 0"
+    assert q.loc[10, "rule"].startswith("allowed values: one of weekly")
+
+
+def test_duplicate_employee_in_a_snapshot_is_quarantined(tmp_path):
+    rows = good_rows(6)
+    rows.append(list(rows[1]))
+    _, result = check_file(CONTRACT, write_csv(tmp_path / "pay.csv", rows), demo=True)
+    assert result.rows_quarantined == 1
+    assert result.quarantine.iloc[0]["rule"].startswith("unique:")
+    assert result.quarantine.iloc[0]["source_row"] == 8
+
+
+def test_a_mostly_bad_file_is_rejected_whole(tmp_path):
+    rows = good_rows(4)
+    for r in rows[:2]:
+        r[6] = "n/a"
+    with pytest.raises(ExtractError, match=r"50%.*not loaded"):
+        check_file(CONTRACT, write_csv(tmp_path / "pay.csv", rows), demo=True)
+
+
+def test_values_as_spreadsheets_print_them_are_parsed(tmp_path):
+    rows = [hr_row("E1", "WBRI", basic="£1,234.50", period="M", leave="Yes", hours=" 36 ", date="2024-03-31")]
+    validated, result = check_file(CONTRACT, write_csv(tmp_path / "pay.csv", rows), demo=True)
+    row = validated.loaded.iloc[0]
+    assert result.rows_quarantined == 0
+    assert row["basic_pay_in_period"] == 1234.5
+    assert row["pay_period"] == "monthly"
+    assert bool(row["reduced_pay_due_to_leave"]) is True
+    assert row["sex"] == "Female"
+
+
+def test_load_is_idempotent_and_a_corrected_file_replaces_its_period(tmp_path):
+    con = duckdb.connect()
+    first = write_csv(tmp_path / "pay_v1.csv", good_rows(5))
+    assert load_file(con, CONTRACT, first, demo=True).status == "loaded"
+    assert load_file(con, CONTRACT, first, demo=True).status == "skipped"
+    assert con.execute("select count(*) from raw.hr_payroll").fetchall()[0][0] == 5
+
+    corrected = write_csv(tmp_path / "pay_v2.csv", good_rows(3))
+    load_file(con, CONTRACT, corrected, demo=True)
+    assert con.execute("select count(*) from raw.hr_payroll").fetchall()[0][0] == 3
+    other_year = write_csv(tmp_path / "pay_2023.csv", [hr_row("E1", "WBRI", 20, date="31/03/2023")])
+    load_file(con, CONTRACT, other_year, demo=True)
+    counts = con.execute(
+        "select snapshot_date::varchar, count(*) from raw.hr_payroll group by 1 order by 1"
+    ).fetchall()
+    assert counts == [("2023-03-31", 1), ("2024-03-31", 3)]
+
+
+def test_rows_in_equal_rows_loaded_plus_quarantined_in_the_warehouse(tmp_path):
+    rows = good_rows(20)
+    rows[3][6] = "0"
+    rows[4].append("stray")
+    con = duckdb.connect()
+    result = load_file(con, CONTRACT, write_csv(tmp_path / "pay.csv", rows), demo=True)
+    loaded = con.execute("select count(*) from raw.hr_payroll").fetchall()[0][0]
+    quarantined = con.execute("select count(distinct source_row) from raw.quarantine").fetchall()[0][0]
+    assert result.rows_in == 20 == loaded + quarantined
+    log = con.execute("select rows_in, rows_loaded, rows_quarantined from raw.load_log").fetchall()
+    assert log == [(20, 18, 2)]
+
+
+def test_identifiers_are_pseudonymised_and_names_never_loaded(tmp_path):
+    header = [*HR_HEADER, "Full Name", "DOB"]
+    rows = [[*r, "Jane Example", "01/02/1980"] for r in good_rows(2)]
+    con = duckdb.connect()
+    load_file(con, CONTRACT, write_csv(tmp_path / "pay.csv", rows, header=header), demo=True)
+    columns = {r[0] for r in con.execute("describe raw.hr_payroll").fetchall()}
+    assert "employee_name" not in columns and "date_of_birth" not in columns
+    ids = [r[0] for r in con.execute("select employee_id from raw.hr_payroll").fetchall()]
+    assert all(len(i) == 64 and not i.startswith("E") for i in ids)
+
+
+def test_same_identifier_gives_the_same_hash_so_sources_still_link(tmp_path):
+    import pandas as pd
+    from observatory.ingest.pseudonymise import pseudonymise_values
+
+    key = b"k"
+    a = pseudonymise_values(pd.Series(["E123 ", "e123", ""]), key)
+    assert a[0] == a[1] and a[2] == ""
+    assert pseudonymise_values(pd.Series(["E123"]), b"other")[0] != a[0]
+
+
+def test_pseudonymisation_refuses_to_run_without_a_key_outside_demo_mode(monkeypatch):
+    monkeypatch.delenv("OBSERVATORY_PSEUDONYMISATION_KEY", raising=False)
+    with pytest.raises(MissingKeyError, match="OBSERVATORY_PSEUDONYMISATION_KEY"):
+        resolve_key(demo=False)
+    monkeypatch.setenv("OBSERVATORY_PSEUDONYMISATION_KEY", "s3cret")
+    assert resolve_key(demo=False) == b"s3cret"
