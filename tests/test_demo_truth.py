@@ -1,0 +1,81 @@
+"""The demo council through the whole pipeline: the published pay gaps recover the planted truths."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import duckdb
+import pytest
+from observatory import config
+from observatory.demo import generate
+from observatory.demo.authorities import all_authorities
+from observatory.refresh import run_refresh
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo") / "data"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(config.DATA_DIR_ENV, str(root))
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        mp.delenv(config.AUTHORITY_ENV, raising=False)
+        mp.delenv(config.KEY_ENV, raising=False)
+        paths = config.paths()
+        paths.inbox.mkdir(parents=True)
+        paths.demo_marker.write_text("synthetic\n")
+        truth = generate(paths.inbox, seed=7)
+        result, summary = run_refresh()
+        with duckdb.connect(str(paths.snapshot), read_only=True) as con:
+            published = con.execute("select * from publish.pay_gap").df()
+        yield {"paths": paths, "truth": truth, "result": result, "summary": summary, "published": published}
+
+
+def test_demo_refresh_succeeds_with_nothing_quarantined(demo_run):
+    assert demo_run["result"].success
+    assert demo_run["summary"].failed_checks == []
+
+
+def test_published_gaps_match_the_planted_gaps_to_a_tenth_of_a_point(demo_run):
+    census = {r["census_code"]: r["display_label"] for r in csv.DictReader(
+        (config.DBT_PROJECT_DIR / "seeds" / "ethnicity" / "ethnicity_census2021.csv").open()
+    )}  # fmt: skip
+    published = demo_run["published"]
+    detailed = published[published["ethnicity_level"] == "detailed"].assign(
+        snapshot=lambda d: d["snapshot_date"].astype(str)
+    )
+    detailed = detailed.set_index(["authority_code", "snapshot", "ethnicity_group"])
+    compared = 0
+    for row in demo_run["truth"]["sources"]["hr_payroll"]["pay_gaps"]:
+        if row["level"] != "census_code" or row["group"] == "WBRI":
+            continue
+        got = detailed.loc[(row["authority_code"], row["snapshot_date"], census[row["group"]])]
+        if got["gap_symbol"] == "c":
+            assert row["n"] < 10
+            continue
+        assert abs(got["median_hourly_gap_pct"] - row["median_gap_pct"]) <= 0.05 + 1e-9
+        assert abs(got["mean_hourly_gap_pct"] - row["mean_gap_pct"]) <= 0.05 + 1e-9
+        compared += 1
+    assert compared >= 40  # 4 years x most of 18 groups
+
+
+def test_planted_black_african_gap_and_null_effect_for_indian_staff(demo_run):
+    latest = demo_run["published"]
+    latest = latest[(latest["ethnicity_level"] == "detailed")].sort_values("snapshot_date")
+    black_african = latest[latest["ethnicity_group"] == "Black African"]["median_hourly_gap_pct"]
+    indian = latest[latest["ethnicity_group"] == "Indian"]["median_hourly_gap_pct"]
+    assert (black_african > 10).all()
+    assert (indian.abs() < 5).all()
+
+
+def test_every_demo_authority_is_in_the_authorities_seed():
+    path = config.DBT_PROJECT_DIR / "seeds" / "reference" / "authorities.csv"
+    seeded = {r["authority_code"]: r["authority_name"] for r in csv.DictReader(path.open())}
+    assert {a.code: a.name for a in all_authorities()} == seeded
+
+
+def test_demo_site_is_labelled_synthetic(demo_run):
+    for page in ("index.html", "pay-gap.html"):
+        assert "Synthetic demo data" in (demo_run["paths"].site / page).read_text()
+    truth = json.loads((demo_run["paths"].inbox / "ground_truth.json").read_text())
+    assert truth["synthetic"] is True
