@@ -10,7 +10,7 @@ title rows the first data row is row 4). ``data_row`` is the 1-based position am
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,10 +48,7 @@ class FaultPlan:
 
     rows: np.ndarray
     kinds: np.ndarray
-    order: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-
-    def of_kind(self, kind: str) -> np.ndarray:
-        return np.sort(self.rows[self.kinds == kind])
+    order: np.ndarray
 
 
 def plan(rng: np.random.Generator, n_rows: int, config: DirtyConfig) -> FaultPlan:
@@ -63,7 +60,7 @@ def plan(rng: np.random.Generator, n_rows: int, config: DirtyConfig) -> FaultPla
     rows = rng.choice(n_rows, size=n, replace=False)
     kinds = np.array(config.kinds, dtype=object)[np.arange(n) % len(config.kinds)]
     dup = np.sort(rows[kinds == DUPLICATE_ROW])
-    order = np.insert(np.arange(n_rows), np.searchsorted(np.arange(n_rows), dup, side="right"), dup)
+    order = np.insert(np.arange(n_rows), dup + 1, dup)
     return FaultPlan(rows=rows, kinds=kinds, order=order)
 
 
