@@ -41,18 +41,28 @@ def dbt_manifest():
     ensure_manifest()
 
 
+def use_data_dir(
+    mp: pytest.MonkeyPatch, root: Path, *, authority: str | None, key: str | None, demo: bool
+) -> config.Paths:
+    """Point every setting at a fresh data directory under `root` for the duration of `mp`."""
+    root.mkdir(parents=True, exist_ok=True)
+    mp.setenv(config.DATA_DIR_ENV, str(root))
+    mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+    for name, value in ((config.AUTHORITY_ENV, authority), (config.KEY_ENV, key)):
+        if value is None:
+            mp.delenv(name, raising=False)
+        else:
+            mp.setenv(name, value)
+    paths = config.paths()
+    if demo:
+        paths.demo_marker.write_text("synthetic test data\n")
+    return paths
+
+
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch) -> config.Paths:
     """A fresh synthetic-demo data directory, set as OBSERVATORY_DATA_DIR for the test."""
-    root = tmp_path / "data"
-    root.mkdir()
-    monkeypatch.setenv(config.DATA_DIR_ENV, str(root))
-    monkeypatch.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-    monkeypatch.setenv(config.AUTHORITY_ENV, "X09000001")
-    monkeypatch.delenv(config.KEY_ENV, raising=False)
-    paths = config.paths()
-    paths.demo_marker.write_text("synthetic test data\n")
-    return paths
+    return use_data_dir(monkeypatch, tmp_path / "data", authority="X09000001", key=None, demo=True)
 
 
 def git_available() -> bool:

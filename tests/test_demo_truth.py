@@ -7,6 +7,7 @@ import json
 
 import duckdb
 import pytest
+from conftest import use_data_dir
 from observatory import config
 from observatory.demo import generate
 from observatory.demo.authorities import all_authorities
@@ -17,13 +18,8 @@ from observatory.refresh import run_refresh
 def demo_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo") / "data"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(config.DATA_DIR_ENV, str(root))
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        mp.delenv(config.AUTHORITY_ENV, raising=False)
-        mp.delenv(config.KEY_ENV, raising=False)
-        paths = config.paths()
+        paths = use_data_dir(mp, root, authority=None, key=None, demo=True)
         paths.inbox.mkdir(parents=True)
-        paths.demo_marker.write_text("synthetic\n")
         truth = generate(paths.inbox, seed=7)
         result, summary = run_refresh()
         with duckdb.connect(str(paths.snapshot), read_only=True) as con:

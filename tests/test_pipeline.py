@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import HR_HEADER, hr_row, write_csv
-from observatory import config
+from conftest import HR_HEADER, hr_row, use_data_dir, write_csv
 from observatory.refresh import run_refresh
 
 DAYS = {"Weekly": 7, "Fortnightly": 14, "4 Weekly": 28, "Monthly": 30.44, "Annual": 365.25}
@@ -42,11 +41,7 @@ def hand_built_rows():
 def pipeline(tmp_path_factory):
     root = tmp_path_factory.mktemp("pipeline") / "data"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(config.DATA_DIR_ENV, str(root))
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        mp.setenv(config.AUTHORITY_ENV, "X09000001")
-        mp.setenv(config.KEY_ENV, "test-key-not-secret")
-        paths = config.paths()
+        paths = use_data_dir(mp, root, authority="X09000001", key="test-key-not-secret", demo=False)
         write_csv(paths.inbox_for("hr_payroll") / "payroll_2024.csv", hand_built_rows(), encoding="cp1252")
         first, summary = run_refresh()
         snapshot_bytes = paths.snapshot.read_bytes()
