@@ -58,8 +58,9 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
-        files = [f for f in inbox_files(contract.name) if f.suffix.lower() in SUPPORTED_SUFFIXES]
-        unsupported = [f for f in inbox_files(contract.name) if f.suffix.lower() not in SUPPORTED_SUFFIXES]
+        dropped = inbox_files(contract.name)
+        files = [f for f in dropped if f.suffix.lower() in SUPPORTED_SUFFIXES]
+        unsupported = [f for f in dropped if f.suffix.lower() not in SUPPORTED_SUFFIXES]
         demo = config.paths().is_demo
         results: list[FileResult] = []
         problems: list[str] = [
