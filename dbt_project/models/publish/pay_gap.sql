@@ -72,12 +72,13 @@ published as (
         flags.is_comparator,
         case when not flags.is_headcount_suppressed then flags.relevant_headcount end::integer
             as relevant_headcount,
-        case when flags.is_headcount_suppressed or flags.is_leave_count_disclosive then 'c' end
-            as headcount_symbol,
+        case when flags.is_headcount_suppressed then 'c' end as headcount_symbol,
         case
             when not (flags.is_headcount_suppressed or flags.is_leave_count_disclosive)
                 then flags.full_pay_relevant_headcount
         end::integer as full_pay_relevant_headcount,
+        case when flags.is_headcount_suppressed or flags.is_leave_count_disclosive then 'c' end
+            as full_pay_headcount_symbol,
         case when not flags.is_pay_suppressed then round(flags.mean_hourly_pay, 2) end as mean_hourly_pay,
         case when not flags.is_pay_suppressed then round(flags.median_hourly_pay, 2) end as median_hourly_pay,
         case when flags.is_pay_suppressed then 'c' end as pay_symbol,

@@ -40,7 +40,7 @@ DEFAULT_COMPARATOR = "White British"
 # (heading, value column, symbol column, formatter)
 COLUMNS = (
     ("Relevant headcount", "relevant_headcount", "headcount_symbol", f.count),
-    ("Full-pay relevant headcount", "full_pay_relevant_headcount", "headcount_symbol", f.count),
+    ("Full-pay relevant headcount", "full_pay_relevant_headcount", "full_pay_headcount_symbol", f.count),
     ("Mean hourly pay", "mean_hourly_pay", "pay_symbol", f.pounds),
     ("Median hourly pay", "median_hourly_pay", "pay_symbol", f.pounds),
     ("Mean gap %", "mean_hourly_gap_pct", "gap_symbol", f.pct),
