@@ -209,7 +209,7 @@ def test_every_hr_system_writes_valid_extracts(tmp_path):
         snapshot_dates=(date(2024, 3, 31),),
         dirty=None,
     )
-    truth = hr.write(tmp_path / SOURCE, ctx)
+    truth = hr.write_payroll(tmp_path / SOURCE, ctx)
     assert len({tuple(r["header"]) for r in truth["files"]}) == 4
     for record in truth["files"]:
         _assert_valid_per_contract(tmp_path, record)

@@ -27,13 +27,24 @@ def main() -> None:
 @click.option("--years", default=4, show_default=True)
 def demo(seed: int, scale: str, dirty: bool, years: int) -> None:
     """Write the synthetic demo councils' extracts into the inbox."""
-    from observatory.demo import generate
+    from tqdm import tqdm
+
+    from observatory.demo import DOMAINS, SCALES, generate
 
     paths = config.export_environment()
     paths.inbox.mkdir(parents=True, exist_ok=True)
     paths.demo_marker.write_text("This data directory holds SYNTHETIC demo data only.\n")
     started = time.monotonic()
-    truth = generate(paths.inbox, seed=seed, scale=scale, dirty=dirty, years=years)
+    # One step per domain per authority; tqdm writes to stderr; disable=None hides it when stderr is not a terminal.
+    with tqdm(total=len(DOMAINS) * SCALES[scale], unit="authority", desc="demo", disable=None) as bar:
+
+        def on_progress(domain: str, n: int) -> None:
+            bar.set_postfix_str(domain, refresh=False)
+            bar.update(n)
+
+        truth = generate(
+            paths.inbox, seed=seed, scale=scale, dirty=dirty, years=years, on_progress=on_progress
+        )
     files = sorted(p for p in paths.inbox.rglob("*") if p.is_file())
     click.echo(
         f"Wrote {len(files)} synthetic extract files to {paths.inbox} in {time.monotonic() - started:.1f} s"

@@ -42,7 +42,9 @@ from observatory.demo.context import DemoContext
 from observatory.demo.ethnicity import PREFER_NOT_TO_SAY, load_labels
 from observatory.demo.truth import rounded
 
+DOMAIN = "hr"
 SOURCE = "hr_payroll"
+SOURCES = (SOURCE,)
 CONTRACT = "sources/hr_payroll.yml"
 
 # The grade ladder: (grade, share of the workforce, min and max FTE salary at 31 March 2025).
@@ -824,7 +826,12 @@ def _write_file(
     return file_record, fault_records, ~excluded
 
 
-def write(inbox_dir: Path, ctx: DemoContext, config: HRConfig | None = None) -> dict:
+def write(inbox: Path, ctx: DemoContext, config: HRConfig | None = None) -> dict[str, dict]:
+    """The domain entry point: payroll snapshots into ``inbox/hr_payroll/``."""
+    return {SOURCE: write_payroll(inbox / SOURCE, ctx, config)}
+
+
+def write_payroll(inbox_dir: Path, ctx: DemoContext, config: HRConfig | None = None) -> dict:
     """Write every authority's snapshots into ``inbox_dir``; return this source's ground truth."""
     cfg = config or HRConfig()
     planted = cfg.planted
@@ -873,6 +880,7 @@ def write(inbox_dir: Path, ctx: DemoContext, config: HRConfig | None = None) -> 
                     "grade": {k: int(v) for k, v in kept["grade"].value_counts().sort_index().items()},
                 }
             )
+        ctx.advance(DOMAIN)
 
     return {
         "contract": CONTRACT,

@@ -58,6 +58,28 @@ def new_truth(ctx: DemoContext) -> dict:
     }
 
 
+def merge_source_truth(sources: dict, source: str, truth: dict) -> None:
+    """Add one domain's truth for ``source``. Two domains may write into one folder (education and
+    care both publish EES benchmark files): their lists are concatenated and their dicts merged;
+    any other key must agree."""
+    if source not in sources:
+        sources[source] = truth
+        return
+    merged = sources[source]
+    for key, value in truth.items():
+        if key not in merged:
+            merged[key] = value
+        elif isinstance(value, list) and isinstance(merged[key], list):
+            merged[key] = merged[key] + value
+        elif isinstance(value, dict) and isinstance(merged[key], dict):
+            overlap = merged[key].keys() & value.keys()
+            if overlap:
+                raise ValueError(f"{source}: two domains both set {key}.{sorted(overlap)}")
+            merged[key] = {**merged[key], **value}
+        elif merged[key] != value:
+            raise ValueError(f"{source}: two domains disagree on {key!r}")
+
+
 def write_truth(path: Path, truth: dict) -> dict:
     """Write the JSON and return exactly what a reader will load from it."""
     text = json.dumps(truth, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False)
