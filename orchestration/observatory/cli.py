@@ -35,7 +35,7 @@ def demo(seed: int, scale: str, dirty: bool, years: int) -> None:
     paths.inbox.mkdir(parents=True, exist_ok=True)
     paths.demo_marker.write_text("This data directory holds SYNTHETIC demo data only.\n")
     started = time.monotonic()
-    # One step per domain per authority; tqdm writes to stderr; disable=None hides it when stderr is not a terminal.
+    # One step per domain per authority, on stderr; disable=None hides the bar when not a terminal.
     with tqdm(total=len(DOMAINS) * SCALES[scale], unit="authority", desc="demo", disable=None) as bar:
 
         def on_progress(domain: str, n: int) -> None:
