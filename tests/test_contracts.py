@@ -1,7 +1,7 @@
 """The contracts are the one declaration: dbt sources and docs are generated from them."""
 
 from observatory.codegen import sync
-from observatory.contracts import get_contract, load_contracts
+from observatory.contracts import folders_without_contract, get_contract, load_contracts
 from observatory.ingest.validate import pandera_schema
 
 
@@ -30,3 +30,14 @@ def test_headers_resolve_case_space_and_punctuation_insensitively():
     assert contract.resolve_header("  EMPLOYEE   number ") == "employee_id"
     assert contract.resolve_header("Reduced-Pay (Due to Leave)") == "reduced_pay_due_to_leave"
     assert contract.resolve_header("Favourite colour") is None
+
+
+def test_inbox_folders_no_contract_reads_are_listed_with_their_file_counts(tmp_path):
+    (tmp_path / "hr_payroll").mkdir()
+    (tmp_path / "hr_payroll" / "a.csv").write_text("x")
+    (tmp_path / "school_census").mkdir()
+    for name in ("a.csv", "b.csv", ".hidden"):
+        (tmp_path / "school_census" / name).write_text("x")
+    (tmp_path / "ground_truth.json").write_text("{}")
+    assert folders_without_contract(tmp_path) == {"school_census": 2}
+    assert folders_without_contract(tmp_path / "missing") == {}

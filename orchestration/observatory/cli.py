@@ -76,6 +76,19 @@ def refresh() -> None:
         sys.exit(1)
     click.echo(f"Published snapshot: {paths.snapshot}")
     click.echo(f"Board site: {paths.site / 'index.html'}  (serve it with: observatory serve)")
+    _warn_uncontracted(paths)
+
+
+def _warn_uncontracted(paths: config.Paths) -> None:
+    """Say which inbox folders no data contract reads yet, so their files are never silently ignored."""
+    from observatory.contracts import folders_without_contract
+
+    waiting = folders_without_contract(paths.inbox)
+    if waiting:
+        listed = ", ".join(f"{name} ({n} files)" for name, n in waiting.items())
+        click.secho(
+            f"Not loaded: no data contract in sources/ reads these inbox folders: {listed}", fg="yellow"
+        )
 
 
 @main.command()

@@ -165,3 +165,15 @@ def get_contract(name: str) -> Contract:
     if name not in contracts:
         raise KeyError(f"unknown source {name!r}; known sources: {', '.join(sorted(contracts))}")
     return contracts[name]
+
+
+def folders_without_contract(inbox: Path, directory: Path = CONTRACTS_DIR) -> dict[str, int]:
+    """Inbox folders no contract reads, with how many files each holds (refresh reports them)."""
+    if not inbox.exists():
+        return {}
+    known = set(load_contracts(directory))
+    return {
+        folder.name: sum(1 for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
+        for folder in sorted(p for p in inbox.iterdir() if p.is_dir())
+        if folder.name not in known
+    }

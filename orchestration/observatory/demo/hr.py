@@ -787,7 +787,9 @@ def _write_file(
     fault_records = []
     excluded = np.zeros(n, dtype=bool)
     for row, (column, text, numeric, fault) in sorted(injected.items(), key=lambda kv: first[kv[0]]):
-        excluded[row] = True
+        # A duplicated row's original is a valid row (ingest keeps the first occurrence): only the
+        # copy is faulty, so the original stays in the expected statistics.
+        excluded[row] = fault != "duplicate_row"
         physical = int(copy[row]) if fault == "duplicate_row" else int(first[row])
         record = {
             "file": rel,

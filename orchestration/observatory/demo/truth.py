@@ -25,10 +25,10 @@ CONVENTIONS = {
     "clean_vs_dirty": (
         "mode 'clean': every row of every file is valid per the source contract and all rows are "
         "in the expected statistics. mode 'dirty': the rows listed in each source's 'faults' "
-        "carry an injected fault; expected statistics are computed over the rows NOT listed "
-        "(for a duplicate_row fault both the original and the copy are excluded), i.e. what "
-        "remains if ingest quarantines every faulty row. All other rows are identical to clean "
-        "mode with the same seed."
+        "carry an injected fault; expected statistics are computed over the rows NOT listed, i.e. "
+        "what remains if ingest quarantines every faulty row. A duplicate_row fault lists only the "
+        "copy (its 'duplicate_of_row' is the original, which stays valid and is counted). "
+        "All other rows are identical to clean mode with the same seed."
     ),
     "codes": "Ethnic groups are Census 2021 codes from seeds/ethnicity/ethnicity_census2021.csv.",
 }
