@@ -19,6 +19,7 @@ from observatory.contracts import get_contract, normalise_label
 from observatory.demo import generate, hr
 from observatory.demo.authorities import authorities_for
 from observatory.demo.context import DemoContext
+from observatory.ingest.load import check_file
 from openpyxl import load_workbook
 
 SOURCE = "hr_payroll"
@@ -318,3 +319,21 @@ def test_rejects_bad_arguments(tmp_path):
         generate(tmp_path, scale="world")
     with pytest.raises(ValueError):
         generate(tmp_path, years=0)
+
+
+def test_ingest_quarantines_exactly_the_planted_row_faults(dirty, monkeypatch):
+    """Dirty mode and ingest agree: every planted row fault is quarantined at its physical row, and
+    nothing else; an unknown ethnicity label loads (it is a data-quality finding for the marts)."""
+    monkeypatch.setenv("OBSERVATORY_AUTHORITY_CODE", "X09000001")
+    inbox, truth = dirty
+    hr = _hr(truth)
+    contract = get_contract(SOURCE)
+    for record, counts in zip(hr["files"], hr["headcounts"], strict=True):
+        validated, result = check_file(contract, inbox / record["file"], demo=True)
+        faults = [f for f in hr["faults"] if f["file"] == record["file"]]
+        row_faults = {f["row"] for f in faults if f["fault"] != "unknown_ethnicity_label"}
+        assert set(validated.quarantine["source_row"]) == row_faults, record["file"]
+        assert result.rows_in == record["data_rows"]
+        assert result.rows_loaded == counts["stats_rows"] + sum(
+            f["fault"] == "unknown_ethnicity_label" for f in faults
+        )
