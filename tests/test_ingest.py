@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 from conftest import HR_HEADER, hr_row, write_csv
-from observatory.contracts import get_contract
+from observatory.contracts import get_contract, parse_contract
 from observatory.ingest.load import check_file, load_file
 from observatory.ingest.pseudonymise import MissingKeyError, resolve_key
 from observatory.ingest.readers import ExtractError, read_extract
@@ -174,3 +174,52 @@ def test_pseudonymisation_refuses_to_run_without_a_key_outside_demo_mode(monkeyp
         resolve_key(demo=False)
     monkeypatch.setenv("OBSERVATORY_PSEUDONYMISATION_KEY", "s3cret")
     assert resolve_key(demo=False) == b"s3cret"
+
+
+def _contract(*columns: dict, period: str = "time_period"):
+    return parse_contract(
+        {
+            "name": "test_source",
+            "domain": "test",
+            "period": {"column": period},
+            "max_quarantine_share": 0.5,
+            "columns": list(columns),
+        }
+    )
+
+
+def test_gss_symbols_are_kept_as_symbols_not_zeros_or_silent_nulls(tmp_path):
+    contract = _contract(
+        {"name": "time_period", "type": "string", "required": True},
+        {"name": "suspension", "type": "statistic", "required": True},
+    )
+    path = tmp_path / "ees.csv"
+    path.write_text("time_period,suspension\n202324,12\n202324,c\n202324,[low]\n202324,x\n202324,none\n")
+    validated, _ = check_file(contract, path, demo=True)
+    loaded = validated.loaded
+    assert loaded["suspension"].tolist()[:1] == [12.0] and loaded["suspension"].iloc[1:].isna().all()
+    assert loaded["suspension_symbol"].tolist() == [None, "c", "low", "x"]
+    assert validated.quarantine[["source_row", "value"]].values.tolist() == [[6, "none"]]
+    assert "GSS symbol" in validated.quarantine["rule"].iloc[0]
+    assert [c.name for c in contract.raw_columns] == ["time_period", "suspension", "suspension_symbol"]
+
+
+def test_date_of_birth_is_reduced_to_its_month_before_anything_holds_it(tmp_path):
+    contract = _contract(
+        {"name": "time_period", "type": "string", "required": True},
+        {
+            "name": "date_of_birth",
+            "type": "date",
+            "direct_identifier": True,
+            "keep_month_as": "month_of_birth",
+        },
+    )
+    path = tmp_path / "dob.csv"
+    path.write_text("time_period,DATE_OF_BIRTH\n2024,14/05/2012\n2024,31/02/2012\n2024,\n")
+    validated, _ = check_file(contract, path, demo=True)
+    assert [str(d.date()) for d in validated.loaded["month_of_birth"].dropna()] == ["2012-05-01"]
+    assert "date_of_birth" not in validated.loaded
+    # The bad date is quarantined without repeating the exact date it held.
+    assert validated.quarantine["value"].tolist() == ["(unparseable date withheld)"]
+    assert "14/05/2012" not in validated.quarantine.to_string()
+    assert [c.name for c in contract.raw_columns] == ["time_period", "month_of_birth"]

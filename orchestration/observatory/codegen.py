@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from observatory.config import DBT_PROJECT_DIR, REPO_ROOT
-from observatory.contracts import Contract, load_contracts
+from observatory.contracts import GSS_SYMBOLS, Contract, load_contracts
 
 HEADER = "# Generated from sources/{names} by `observatory contracts sync`. Do not edit by hand.\n"
 
@@ -22,13 +22,20 @@ def dbt_sources(domain: str, contracts: list[Contract]) -> str:
     tables = []
     for contract in contracts:
         columns = []
-        for c in contract.loaded_columns:
-            col: dict = {"name": c.name, "description": c.description, "data_type": c.duckdb_type.lower()}
+        for raw in contract.raw_columns:
+            c = contract.column(raw.source_column)
+            col: dict = {
+                "name": raw.name,
+                "description": raw.description,
+                "data_type": raw.duckdb_type.lower(),
+            }
             tests: list = []
-            if c.required:
-                tests.append("not_null")
+            if c.required and not (raw.name == c.name and c.type == "statistic"):
+                tests.append("not_null")  # a required statistic may be a symbol instead
             if c.type == "category":
                 tests.append({"accepted_values": {"arguments": {"values": list(c.values)}}})
+            if raw.name == f"{c.name}_symbol":
+                tests.append({"accepted_values": {"arguments": {"values": list(GSS_SYMBOLS)}}})
             if tests:
                 col["data_tests"] = tests
             columns.append(col)
@@ -85,8 +92,12 @@ def doc_page(contract: Contract) -> str:
             rules.append(f"blank means {c.default}")
         if c.identifier:
             rules.append("pseudonymised (HMAC-SHA256)")
-        if c.direct_identifier:
+        if c.keep_month_as:
+            rules.append(f"**reduced to its month at ingest**, loaded as `{c.keep_month_as}`")
+        elif c.direct_identifier:
             rules.append("**dropped at ingest, never loaded**")
+        if c.type == "statistic":
+            rules.append(f"or a GSS symbol ({', '.join(GSS_SYMBOLS)}), kept in `{c.name}_symbol`")
         headers = ", ".join([c.name, *c.aliases])
         lines.append(
             f"| `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | {headers} | "

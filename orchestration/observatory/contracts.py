@@ -17,7 +17,7 @@ import yaml
 
 from observatory.config import CONTRACTS_DIR
 
-COLUMN_TYPES = ("string", "category", "decimal", "integer", "date", "boolean")
+COLUMN_TYPES = ("string", "category", "decimal", "integer", "date", "boolean", "statistic")
 DUCKDB_TYPES = {
     "string": "VARCHAR",
     "category": "VARCHAR",
@@ -25,7 +25,28 @@ DUCKDB_TYPES = {
     "integer": "BIGINT",
     "date": "DATE",
     "boolean": "BOOLEAN",
+    "statistic": "DOUBLE",
 }
+# GSS symbols published statistics use in place of a number (Explore Education Statistics and the
+# GSS guidance on symbols). A "statistic" column keeps them in <name>_symbol: never a zero, never a
+# silent null. Bracketed forms ("[c]") are accepted.
+GSS_SYMBOLS: dict[str, str] = {
+    "c": "confidential: suppressed to protect individuals",
+    "low": "rounds to zero, but is not zero",
+    "x": "not available",
+    "z": "not applicable",
+    "u": "low reliability",
+}
+
+
+@dataclass(frozen=True)
+class RawColumn:
+    """A column as it lands in the raw table (a contract column gives none, one or two)."""
+
+    name: str
+    duckdb_type: str
+    description: str
+    source_column: str
 
 
 def normalise_label(text: Any) -> str:
@@ -46,11 +67,28 @@ class Column:
     min: float | None = None
     max: float | None = None
     default: Any = None
+    # For a direct-identifier date (date of birth): load only its month under this name.
+    keep_month_as: str | None = None
 
     @property
     def loaded(self) -> bool:
-        """Direct identifiers (names, dates of birth) never reach the warehouse."""
-        return not self.direct_identifier
+        """Direct identifiers (names, exact dates of birth) never reach the warehouse."""
+        return not self.direct_identifier or self.keep_month_as is not None
+
+    @property
+    def outputs(self) -> list[RawColumn]:
+        """What this column becomes in the raw table."""
+        if not self.loaded:
+            return []
+        if self.keep_month_as:
+            note = "Month only (first day of the month): the exact date never leaves ingest."
+            return [RawColumn(self.keep_month_as, "DATE", f"{self.description} {note}".strip(), self.name)]
+        main = RawColumn(self.name, self.duckdb_type, self.description, self.name)
+        if self.type != "statistic":
+            return [main]
+        symbols = ", ".join(GSS_SYMBOLS)
+        note = f"The GSS symbol published instead of {self.name} ({symbols}); null when a number is given."
+        return [main, RawColumn(f"{self.name}_symbol", "VARCHAR", note, self.name)]
 
     @property
     def duckdb_type(self) -> str:
@@ -97,6 +135,11 @@ class Contract:
         return [c for c in self.columns if c.loaded]
 
     @property
+    def raw_columns(self) -> list[RawColumn]:
+        """The raw table's data columns, in contract order."""
+        return [out for c in self.loaded_columns for out in c.outputs]
+
+    @property
     def identifiers(self) -> list[str]:
         return [c.name for c in self.columns if c.identifier]
 
@@ -112,6 +155,8 @@ class Contract:
 def _column(spec: dict) -> Column:
     if spec.get("type") not in COLUMN_TYPES:
         raise ValueError(f"column {spec.get('name')!r}: type must be one of {COLUMN_TYPES}")
+    if spec.get("keep_month_as") and not (spec.get("direct_identifier") and spec["type"] == "date"):
+        raise ValueError(f"column {spec['name']!r}: keep_month_as is for a direct-identifier date")
     values = {str(k): tuple(str(s) for s in (v or ())) for k, v in (spec.get("values") or {}).items()}
     return Column(
         name=spec["name"],
@@ -125,6 +170,7 @@ def _column(spec: dict) -> Column:
         min=spec.get("min"),
         max=spec.get("max"),
         default=spec.get("default"),
+        keep_month_as=spec.get("keep_month_as"),
     )
 
 

@@ -78,7 +78,7 @@ def check_file(contract: Contract, file: Path, *, demo: bool) -> tuple[Validated
     result.skipped_rows = len(extract.skipped_rows)
     result.quarantine = validated.quarantine
     period = validated.loaded[contract.period_column]
-    result.periods = sorted({str(pd.Timestamp(p).date()) for p in period.dropna().unique()})
+    result.periods = sorted({_period_text(p) for p in period.dropna().unique()})
     share = result.rows_quarantined / result.rows_in if result.rows_in else 0.0
     if share > contract.max_quarantine_share:
         raise ExtractError(
@@ -89,6 +89,11 @@ def check_file(contract: Contract, file: Path, *, demo: bool) -> tuple[Validated
             "a file mostly matching the contract (see docs/sources)",
         )
     return validated, result
+
+
+def _period_text(value) -> str:
+    """A period as load_log records it: ISO date for snapshot dates, else as given ('202324')."""
+    return str(value.date()) if isinstance(value, pd.Timestamp) else str(value)
 
 
 def _has(contract: Contract, name: str) -> bool:
@@ -104,7 +109,7 @@ def _top_rule(rule_counts: dict[str, int]) -> str:
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     con.execute("create schema if not exists raw")
-    cols = [f'"{c.name}" {c.duckdb_type}' for c in contract.loaded_columns]
+    cols = [f'"{c.name}" {c.duckdb_type}' for c in contract.raw_columns]
     cols += [f"{name} {kind}" for name, kind in META_COLUMNS.items()]
     con.execute(f"create table if not exists {contract.raw_table} ({', '.join(cols)})")
     con.execute(
@@ -140,7 +145,7 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, file: Path, *,
     rows["_source_file"] = file.name
     rows["_file_sha256"] = digest
     rows["_loaded_at"] = now
-    rows = rows[[c.name for c in contract.loaded_columns] + list(META_COLUMNS)]
+    rows = rows[[c.name for c in contract.raw_columns] + list(META_COLUMNS)]
     quarantine = validated.quarantine.assign(
         source=contract.name, file_name=file.name, file_sha256=digest, loaded_at=now
     )

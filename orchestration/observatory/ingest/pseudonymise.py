@@ -16,7 +16,7 @@ import pandas as pd
 
 from observatory import config
 from observatory.contracts import Contract
-from observatory.ingest.parsing import blank
+from observatory.ingest.parsing import blank, month_only
 
 DEMO_KEY = "observatory-demo-key-synthetic-data-only"
 
@@ -51,8 +51,12 @@ def pseudonymise_values(values: pd.Series, key: bytes) -> pd.Series:
 
 
 def protect(frame: pd.DataFrame, contract: Contract, key: bytes) -> pd.DataFrame:
-    """Drop direct identifiers and pseudonymise person identifiers, in place of the raw values."""
-    out = frame.drop(columns=[c.name for c in contract.columns if c.direct_identifier])
+    """Drop direct identifiers (or reduce a date of birth to its month) and pseudonymise person
+    identifiers, in place of the raw values."""
+    out = frame.drop(columns=[c.name for c in contract.columns if c.direct_identifier and not c.loaded])
+    for c in contract.columns:
+        if c.keep_month_as:
+            out[c.name] = month_only(out[c.name])
     for name in contract.identifiers:
         keep_blank = blank(out[name])
         out[name] = pseudonymise_values(out[name], key).where(~keep_blank, "")

@@ -14,7 +14,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from observatory.contracts import Column, Contract
-from observatory.ingest.parsing import TYPE_RULES, blank, parse_column, unparseable
+from observatory.ingest.parsing import TYPE_RULES, blank, parse_column, typed_outputs, unparseable
 from observatory.ingest.readers import ROW_COLUMN, RawExtract
 
 QUARANTINE_COLUMNS = ["source_row", "column_name", "value", "rule"]
@@ -27,7 +27,7 @@ def _checks(column: Column) -> list[pa.Check]:
     if column.type in TYPE_RULES:
         checks.append(
             pa.Check(
-                lambda s, c=column: ~unparseable(s, parse_column(s, c)),
+                lambda s, c=column: ~unparseable(s, parse_column(s, c), c),
                 name=f"type: {TYPE_RULES[column.type]}",
             )
         )
@@ -130,10 +130,8 @@ def validate(contract: Contract, extract: RawExtract) -> Validated:
     good = frame.drop(index=failures["index"].unique())
     typed = pd.DataFrame(index=good.index)
     for c in contract.loaded_columns:
-        values = parse_column(good[c.name], c)
-        if c.default is not None:
-            values = values.fillna(c.default)
-        typed[c.name] = values
+        for name, values in typed_outputs(good[c.name], c).items():
+            typed[name] = values
     typed[ROW_COLUMN] = good[ROW_COLUMN].astype("int64")
 
     rows_in = len(frame) + len(extract.malformed_rows)
