@@ -223,3 +223,64 @@ def test_date_of_birth_is_reduced_to_its_month_before_anything_holds_it(tmp_path
     assert validated.quarantine["value"].tolist() == ["(unparseable date withheld)"]
     assert "14/05/2012" not in validated.quarantine.to_string()
     assert [c.name for c in contract.raw_columns] == ["time_period", "month_of_birth"]
+
+
+def test_wide_census_table_is_read_long_by_column_name_and_every_cell_reconciles(tmp_path):
+    contract = parse_contract(
+        {
+            "name": "test_ts021",
+            "domain": "test",
+            "period": {"column": "date"},
+            "max_quarantine_share": 0.5,
+            "melt": {
+                "header_prefix": "Ethnic group:",
+                "name_column": "ethnic_group",
+                "value_column": "residents",
+            },
+            "columns": [
+                {"name": "date", "type": "integer", "required": True},
+                {"name": "geography_code", "type": "string", "required": True, "aliases": ["geography code"]},
+                {"name": "ethnic_group", "type": "string", "required": True},
+                {"name": "residents", "type": "integer", "required": True, "min": 0},
+            ],
+        }
+    )
+    path = tmp_path / "ts021.csv"
+    # Category columns in another order than usual: matched by name, not position.
+    path.write_text(
+        "date,geography,geography code,Ethnic group: White: Irish,Ethnic group: Asian: Indian\n"
+        "2021,Northbrook,X09000001,120,3400\n"
+        "2021,Eastmarsh,X09000002,-5,n/a\n"
+        "2021,Kestrel Vale,X09000003,80,900\n"
+    )
+    validated, result = check_file(contract, path, demo=True)
+    loaded = validated.loaded.set_index(["geography_code", "ethnic_group"])["residents"]
+    assert loaded[("X09000001", "Asian: Indian")] == 3400 and loaded[("X09000003", "White: Irish")] == 80
+    assert result.unknown_columns == ["geography"]
+    # Two bad cells on one line are two quarantined records: rows in = loaded + quarantined.
+    assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (6, 4, 2)
+    assert set(validated.quarantine["source_row"]) == {3}
+
+
+def test_wide_table_without_any_category_column_is_rejected(tmp_path):
+    contract = parse_contract(
+        {
+            "name": "test_ts021",
+            "domain": "test",
+            "period": {"column": "date"},
+            "melt": {
+                "header_prefix": "Ethnic group:",
+                "name_column": "ethnic_group",
+                "value_column": "residents",
+            },
+            "columns": [
+                {"name": "date", "type": "integer", "required": True},
+                {"name": "ethnic_group", "type": "string", "required": True},
+                {"name": "residents", "type": "integer", "required": True},
+            ],
+        }
+    )
+    path = tmp_path / "ts021.csv"
+    path.write_text("date,geography,Total\n2021,Northbrook,100\n")
+    with pytest.raises(ExtractError, match=r"no column headed 'Ethnic group: \.\.\.'"):
+        check_file(contract, path, demo=True)

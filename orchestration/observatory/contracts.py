@@ -108,6 +108,24 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Melt:
+    """A wide file (ONS TS021: one column per category) read long: every column whose header starts
+    with ``header_prefix`` becomes one record, its header (prefix removed) in ``name_column`` and its
+    cell in ``value_column``. Matching is by name, never by position."""
+
+    header_prefix: str
+    name_column: str
+    value_column: str
+
+    def matches(self, header: str) -> bool:
+        return normalise_label(header).startswith(normalise_label(self.header_prefix))
+
+    def category(self, header: str) -> str:
+        text = header.strip()
+        return text[len(self.header_prefix) :].strip() if self.matches(text) else text
+
+
+@dataclass(frozen=True)
 class Contract:
     name: str
     title: str
@@ -119,6 +137,7 @@ class Contract:
     unique_key: tuple[str, ...] = ()
     max_quarantine_share: float = 0.2
     cadence_days: int | None = None
+    melt: Melt | None = None
 
     @property
     def raw_table(self) -> str:
@@ -187,8 +206,12 @@ def parse_contract(doc: dict) -> Contract:
         unique_key=tuple(doc.get("unique_key") or ()),
         max_quarantine_share=float(doc.get("max_quarantine_share", 0.2)),
         cadence_days=doc.get("cadence_days"),
+        melt=Melt(**doc["melt"]) if doc.get("melt") else None,
     )
     contract.column(contract.period_column)  # fail early on a typo
+    if contract.melt:
+        contract.column(contract.melt.name_column)
+        contract.column(contract.melt.value_column)
     for k in contract.unique_key:
         contract.column(k)
     return contract

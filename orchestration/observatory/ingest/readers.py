@@ -109,8 +109,13 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
     extract.skipped_rows = [(line, "title row above the header") for line, _ in rows[:header_idx]]
 
     positions: dict[str, int] = {}
+    melted: dict[str, int] = {}  # category header -> position, for a wide (melted) contract
+    melt = contract.melt
     for pos, name in enumerate(header):
         if not name.strip():
+            continue
+        if melt and melt.matches(name):
+            melted[melt.category(name)] = pos
             continue
         canonical = contract.resolve_header(name)
         if canonical is None:
@@ -119,7 +124,12 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
             raise ExtractError(file, f"columns {name!r} and another both map to {canonical!r}")
         else:
             positions[canonical] = pos
-    missing = [c.name for c in contract.columns if c.required and c.name not in positions]
+    if melt and not melted:
+        raise ExtractError(
+            file, f"no column headed '{melt.header_prefix} ...'", f"{melt.header_prefix} columns"
+        )
+    produced = {melt.name_column, melt.value_column} if melt else set()
+    missing = [c.name for c in contract.columns if c.required and c.name not in positions.keys() | produced]
     if missing:
         wanted = "; ".join(f"{m} (or one of: {', '.join(contract.column(m).aliases)})" for m in missing)
         raise ExtractError(
@@ -141,9 +151,16 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
         if len(cells) < width or any(c.strip() for c in cells[width:]):
             extract.malformed_rows.append((line, f"row has {len(cells)} fields, header has {width}"))
             continue
-        records.append([cells[positions[c]] for c in positions])
-        lines.append(line)
-    frame = pd.DataFrame(records, columns=list(positions), dtype=object)
+        fixed = [cells[positions[c]] for c in positions]
+        if melt:
+            for category, pos in melted.items():
+                records.append([*fixed, category, cells[pos]])
+                lines.append(line)
+        else:
+            records.append(fixed)
+            lines.append(line)
+    names = list(positions) + ([melt.name_column, melt.value_column] if melt else [])
+    frame = pd.DataFrame(records, columns=names, dtype=object)
     for c in contract.columns:
         if c.name not in frame.columns:
             frame[c.name] = ""

@@ -69,11 +69,8 @@ class Validated:
     loaded: pd.DataFrame  # typed, canonical loaded columns + ROW_COLUMN
     quarantine: pd.DataFrame  # one row per (row, rule broken), QUARANTINE_COLUMNS
     rows_in: int
+    rows_quarantined: int
     rule_counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def rows_quarantined(self) -> int:
-        return self.quarantine["source_row"].nunique()
 
     @property
     def rows_loaded(self) -> int:
@@ -134,9 +131,17 @@ def validate(contract: Contract, extract: RawExtract) -> Validated:
             typed[name] = values
     typed[ROW_COLUMN] = good[ROW_COLUMN].astype("int64")
 
+    # A record is a row of the frame (one line, or one cell of a melted wide line) or a malformed line.
     rows_in = len(frame) + len(extract.malformed_rows)
-    rule_counts = quarantine.groupby("rule")["source_row"].nunique().sort_index().astype(int).to_dict()
-    result = Validated(typed.reset_index(drop=True), quarantine, rows_in, rule_counts)
+    bad = failures["index"].nunique() + len(extract.malformed_rows)
+    by_rule = pd.concat(
+        [
+            failures[["rule", "index"]],
+            pd.DataFrame({"rule": malformed["rule"], "index": -1 - malformed.index}),
+        ]
+    )
+    rule_counts = by_rule.groupby("rule")["index"].nunique().sort_index().astype(int).to_dict()
+    result = Validated(typed.reset_index(drop=True), quarantine, rows_in, bad, rule_counts)
     if result.rows_loaded + result.rows_quarantined != rows_in:
         raise AssertionError(
             f"{extract.file.name}: rows in {rows_in} != loaded {result.rows_loaded}"
