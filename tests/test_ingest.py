@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from conftest import HR_HEADER, hr_row, write_csv
 from observatory.contracts import get_contract, parse_contract
-from observatory.ingest.load import check_file, load_file
+from observatory.ingest.load import check_file, ensure_tables, load_file
 from observatory.ingest.pseudonymise import MissingKeyError, resolve_key
 from observatory.ingest.readers import ExtractError, read_extract
 from openpyxl import Workbook
@@ -284,3 +284,17 @@ def test_wide_table_without_any_category_column_is_rejected(tmp_path):
     path.write_text("date,geography,Total\n2021,Northbrook,100\n")
     with pytest.raises(ExtractError, match=r"no column headed 'Ethnic group: \.\.\.'"):
         check_file(contract, path, demo=True)
+
+
+def test_raw_table_gains_a_column_the_contract_added_without_losing_rows(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    old = _contract({"name": "time_period", "type": "string", "required": True})
+    ensure_tables(con, old)
+    con.execute("insert into raw.test_source (time_period) values ('202223')")
+    new = _contract(
+        {"name": "time_period", "type": "string", "required": True},
+        {"name": "suspension", "type": "statistic"},
+    )
+    ensure_tables(con, new)
+    rows = con.execute("select time_period, suspension, suspension_symbol from raw.test_source").fetchall()
+    assert rows == [("202223", None, None)]

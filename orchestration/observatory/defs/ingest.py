@@ -11,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from observatory import config
 from observatory.contracts import Contract, load_contracts
-from observatory.ingest.load import FileResult, load_file
+from observatory.ingest.load import FileResult, ensure_tables, load_file
 from observatory.ingest.readers import ExtractError
 
 SUPPORTED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx"}
@@ -68,6 +68,8 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
             for f in unsupported
         ]
         with duckdb.get_connection() as con:
+            # The raw table exists even before a first file arrives, so the models build (empty).
+            ensure_tables(con, contract)
             for file in files:
                 try:
                     result = load_file(con, contract, file, demo=demo)

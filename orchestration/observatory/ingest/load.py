@@ -112,6 +112,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     cols = [f'"{c.name}" {c.duckdb_type}' for c in contract.raw_columns]
     cols += [f"{name} {kind}" for name, kind in META_COLUMNS.items()]
     con.execute(f"create table if not exists {contract.raw_table} ({', '.join(cols)})")
+    # A contract that gained a column since the table was made: add it (earlier rows hold null).
+    for c in contract.raw_columns:
+        con.execute(f'alter table {contract.raw_table} add column if not exists "{c.name}" {c.duckdb_type}')
     con.execute(
         """create table if not exists raw.load_log (
             source varchar, file_name varchar, file_sha256 varchar, authority_codes varchar,
