@@ -10,7 +10,7 @@ import pytest
 from conftest import use_data_dir
 from observatory import config
 from observatory.demo import generate
-from observatory.demo.authorities import all_authorities
+from observatory.demo.authorities import all_authorities, statistical_neighbours
 from observatory.refresh import run_refresh
 
 
@@ -68,6 +68,18 @@ def test_every_demo_authority_is_in_the_authorities_seed():
     path = config.DBT_PROJECT_DIR / "seeds" / "reference" / "authorities.csv"
     seeded = {r["authority_code"]: r["authority_name"] for r in csv.DictReader(path.open())}
     assert {a.code: a.name for a in all_authorities()} == seeded
+
+
+def test_statistical_neighbours_seed_is_the_derived_list():
+    path = config.DBT_PROJECT_DIR / "seeds" / "reference" / "statistical_neighbours.csv"
+    seeded = [
+        (r["authority_code"], r["neighbour_code"], int(r["neighbour_rank"]), float(r["distance"]))
+        for r in csv.DictReader(path.open())
+    ]
+    assert seeded == statistical_neighbours()
+    # London authorities have London neighbours: the comparison a London council makes.
+    london = {a.code for a in all_authorities() if a.region == "London"}
+    assert all((a in london) == (n in london) for a, n, *_ in seeded)
 
 
 def test_demo_site_is_labelled_synthetic(demo_run):

@@ -245,3 +245,33 @@ def authorities_for(scale: str) -> tuple[Authority, ...]:
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}")
     return all_authorities()[: SCALES[scale]]
+
+
+NEIGHBOURS = 10
+
+
+def statistical_neighbours(count: int = NEIGHBOURS) -> list[tuple[str, str, int, float]]:
+    """(authority, neighbour, rank, distance) for every fictional authority: the nearest ``count``
+    by ethnic make-up (each major group's share), with London authorities compared only with London
+    and the rest only with the rest, as the DfE and CIPFA lists in effect do. A council replaces the
+    seed built from this with its published list; the marts only read the seed."""
+    authorities = all_authorities()
+    majors = {"A": "Asian", "B": "Black", "M": "Mixed", "W": "White", "O": "Other"}
+    features = np.array(
+        [
+            [sum(v for k, v in a.workforce_mix if k[0] == m) for m in majors] + [a.mix["WBRI"]]
+            for a in authorities
+        ]
+    )
+    scaled = (features - features.mean(axis=0)) / features.std(axis=0)
+    london = np.array([a.region == "London" for a in authorities])
+    rows = []
+    for i, a in enumerate(authorities):
+        distance = np.sqrt(((scaled - scaled[i]) ** 2).sum(axis=1))
+        distance[london != london[i]] = np.inf
+        distance[i] = np.inf
+        order = np.argsort(distance, kind="stable")[:count]
+        rows += [
+            (a.code, authorities[j].code, r + 1, round(float(distance[j]), 4)) for r, j in enumerate(order)
+        ]
+    return rows
