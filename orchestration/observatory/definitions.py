@@ -9,6 +9,7 @@ from observatory.defs.ingest import ingest_assets
 from observatory.defs.publish import board_site, published_snapshot
 from observatory.defs.resources import build_resources, dbt_project
 from observatory.defs.schedules import nightly_refresh, nightly_schedule
+from observatory.defs.sensors import inbox_sensor
 
 dbt_project.prepare_if_dev()
 
@@ -19,6 +20,7 @@ def build_defs(loggers: dict[str, dg.LoggerDefinition] | None = None) -> dg.Defi
         assets=[*ingest_assets(), observatory_dbt_assets, published_snapshot, board_site],
         jobs=[nightly_refresh],
         schedules=[nightly_schedule],
+        sensors=[inbox_sensor],
         resources=build_resources(),
         loggers=loggers,
         # In-process: half the wall time of multiprocess on two cores, and one DuckDB writer at a time.
