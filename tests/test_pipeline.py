@@ -105,6 +105,17 @@ def test_unknown_and_unmapped_ethnicities_are_excluded_from_gaps(pipeline):
     assert statuses == {"known": 28, "prefer_not_to_say": 1, "not_recorded": 1, "unmapped": 1}
 
 
+def test_an_unmapped_ethnicity_is_listed_for_the_data_team_and_warned_by_a_check(pipeline):
+    with duckdb.connect(str(pipeline["paths"].warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select source_name, authority_code, period, ethnicity_recorded, row_count "
+            "from marts.dq_unmapped_ethnicity"
+        ).fetchall()
+    assert rows == [("hr_payroll", "X09000001", "2024-03-31", "Martian", 1)]
+    check = ("marts/dq_unmapped_ethnicity", "is_empty_dq_unmapped_ethnicity_", "WARN")
+    assert check in pipeline["summary"].failed_checks
+
+
 def test_small_groups_are_suppressed_and_cannot_be_recovered_by_subtraction(pipeline):
     df = published(pipeline["paths"]).set_index(["ethnicity_level", "ethnicity_group"])
     indian = df.loc[("detailed", "Indian")]
