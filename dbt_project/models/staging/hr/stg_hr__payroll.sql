@@ -6,14 +6,6 @@ source as (
     select * from {{ source('hr', 'hr_payroll') }}
 ),
 
-labels as (
-    select * from {{ ref('ethnicity_hr_labels') }}
-),
-
-census as (
-    select * from {{ ref('ethnicity_census2021') }}
-),
-
 renamed as (
     select
         employee_id as employee_key,
@@ -37,23 +29,7 @@ renamed as (
 ),
 
 conformed as (
-    select
-        renamed.*,
-        labels.census_code,
-        census.display_label as ethnicity_group,
-        census.major_group as ethnicity_major_group,
-        census.display_order as ethnicity_display_order,
-        case
-            when labels.census_code is not null then 'known'
-            when renamed.ethnicity_label = '' then 'not_recorded'
-            when labels.unknown_reason is not null then labels.unknown_reason
-            else 'unmapped'
-        end as ethnicity_status
-    from renamed
-    left join labels
-        on renamed.ethnicity_label = labels.label_normalised
-    left join census
-        on labels.census_code = census.census_code
+    {{ conform_ethnicity_label('renamed', 'ethnicity_recorded') }}
 )
 
 select * from conformed
