@@ -88,7 +88,7 @@ def _find_header(rows: list[list[str]], contract: Contract) -> int:
 
 
 def _cell_text(value: object) -> str:
-    if value is None:
+    if value is None or value == "":
         return ""
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
@@ -186,20 +186,16 @@ def read_delimited(file: Path, contract: Contract) -> RawExtract:
 
 
 def read_xlsx(file: Path, contract: Contract) -> RawExtract:
-    from openpyxl import load_workbook
+    """The first sheet of a workbook, read with calamine (Rust; ~20x faster than openpyxl)."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        wb = load_workbook(file, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a corrupt file
+        sheet = CalamineWorkbook.from_path(str(file)).get_sheet_by_index(0)
+        # skip_empty_area=False keeps empty leading rows, so list position + 1 is the sheet's row number.
+        values = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises several types for a corrupt or non-XLSX file
         raise ExtractError(file, f"not a readable XLSX workbook: {exc}") from exc
-    try:
-        ws = wb.worksheets[0]
-        rows = [
-            (i, [_cell_text(v) for v in values])
-            for i, values in enumerate(ws.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        wb.close()
+    rows = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(values, start=1)]
     # Trailing empty cells vary row to row in XLSX; trim to the header's width when reading.
     return _rows_to_extract(file, _trim(rows), contract, encoding="xlsx")
 
