@@ -298,3 +298,30 @@ def test_raw_table_gains_a_column_the_contract_added_without_losing_rows(tmp_pat
     ensure_tables(con, new)
     rows = con.execute("select time_period, suspension, suspension_symbol from raw.test_source").fetchall()
     assert rows == [("202223", None, None)]
+
+
+def test_published_statistics_replace_only_an_earlier_file_of_the_same_name(tmp_path):
+    contract = parse_contract(
+        {
+            "name": "test_source",
+            "domain": "test",
+            "period": {"column": "time_period"},
+            "replaces": "file_name",
+            "columns": [
+                {"name": "time_period", "type": "string", "required": True},
+                {"name": "value", "type": "statistic"},
+            ],
+        }
+    )
+    con = duckdb.connect()
+    exclusions, ks4 = tmp_path / "exclusions_202324.csv", tmp_path / "ks4_202324.csv"
+    exclusions.write_text("time_period,value\n202324,1\n202324,2\n")
+    ks4.write_text("time_period,value\n202324,46.1\n")
+    for f in (exclusions, ks4):
+        load_file(con, contract, f, demo=True)
+    # Both publications hold 202324: loading one must not delete the other.
+    assert con.execute("select count(*) from raw.test_source").fetchall() == [(3,)]
+    exclusions.write_text("time_period,value\n202324,c\n")  # a revised release of the same file
+    load_file(con, contract, exclusions, demo=True)
+    rows = con.execute("select _source_file, value_symbol from raw.test_source order by 1").fetchall()
+    assert rows == [("exclusions_202324.csv", "c"), ("ks4_202324.csv", None)]

@@ -138,6 +138,10 @@ class Contract:
     max_quarantine_share: float = 0.2
     cadence_days: int | None = None
     melt: Melt | None = None
+    # What a newly loaded file replaces: "period" (default: the rows of the periods it holds, for the
+    # authorities it holds) or "file_name" (only rows from an earlier file of the same name: for
+    # published statistics, where releases of different publications share periods).
+    replaces: str = "period"
 
     @property
     def raw_table(self) -> str:
@@ -207,7 +211,10 @@ def parse_contract(doc: dict) -> Contract:
         max_quarantine_share=float(doc.get("max_quarantine_share", 0.2)),
         cadence_days=doc.get("cadence_days"),
         melt=Melt(**doc["melt"]) if doc.get("melt") else None,
+        replaces=doc.get("replaces", "period"),
     )
+    if contract.replaces not in ("period", "file_name"):
+        raise ValueError(f"{contract.name}: replaces must be 'period' or 'file_name'")
     contract.column(contract.period_column)  # fail early on a typo
     if contract.melt:
         contract.column(contract.melt.name_column)

@@ -154,12 +154,15 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, file: Path, *,
     )
     by_authority = _has(contract, "authority_code")
     authorities = sorted(rows["authority_code"].dropna().unique()) if by_authority else []
-    # A corrected file for a period replaces that period's rows (for the same authority).
-    same_period = (
-        f'''"{contract.period_column}" in (select distinct "{contract.period_column}" from incoming)'''
-    )
-    if by_authority:
-        same_period += " and authority_code in (select distinct authority_code from incoming)"
+    if contract.replaces == "file_name":
+        same_period = "_source_file = (select any_value(_source_file) from incoming)"
+    else:
+        # A corrected file for a period replaces that period's rows (for the same authority).
+        same_period = (
+            f'''"{contract.period_column}" in (select distinct "{contract.period_column}" from incoming)'''
+        )
+        if by_authority:
+            same_period += " and authority_code in (select distinct authority_code from incoming)"
 
     con.register("incoming", rows)
     con.register("incoming_quarantine", quarantine)
