@@ -101,18 +101,25 @@ def dfe_codes() -> pd.DataFrame:
         return pd.DataFrame(list(csv.DictReader(f)))
 
 
+def _read_only(values: np.ndarray) -> np.ndarray:
+    values.setflags(write=False)  # cached and shared: nobody may change it in place
+    return values
+
+
+@cache
 def _base_profile() -> np.ndarray:
     """England-like share of residents per single year of age (flat to 50, then falling; 90+ lumped)."""
     weight = np.where(AGES < 50, 1.0, np.clip(1.0 - (AGES - 50) / 45.0, 0.05, None))
     weight[MAX_AGE] = 2.5 * weight[MAX_AGE - 1]  # the 90+ band holds several years
-    return weight / weight.sum()
+    return _read_only(weight / weight.sum())
 
 
+@cache
 def age_profile(census_code: str) -> np.ndarray:
     """Share of the group's residents at each age 0..90 (sums to 1)."""
     f = YOUTH_FACTOR[census_code]
     weight = _base_profile() * f ** ((40.0 - AGES) / 40.0)
-    return weight / weight.sum()
+    return _read_only(weight / weight.sum())
 
 
 def _female_share() -> np.ndarray:
