@@ -310,7 +310,7 @@ def _fault_cell(cells: dict[str, W.Cells], year: int, date_column: str, number_c
         if kind == F.OUT_OF_RANGE:
             return (
                 number_column,
-                ("3", "45")[j % 2] if number_column == "previous_plans" else ("3", "7")[j % 2],
+                ("45", "99")[j % 2] if number_column == "previous_plans" else ("3", "7")[j % 2],
                 False,
                 "out_of_range",
             )
