@@ -36,23 +36,35 @@ def _ctx(seed: int = 42, dirty: bool = False, authorities=None) -> DemoContext:
     )
 
 
+def _both(inbox: Path, ctx: DemoContext) -> dict:
+    """The two sources' truths as one: the census file first, then the mid-year tables."""
+    out = PF.write(inbox, ctx)
+    census, mye = out[PC.CENSUS_SOURCE], out[PF.SOURCE]
+    return {
+        **mye,
+        "files": census["files"] + mye["files"],
+        "faults": census["faults"] + mye["faults"],
+        "census_ts021": census["census_ts021"],
+    }
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory) -> tuple[Path, dict]:
     inbox = tmp_path_factory.mktemp("clean")
-    return inbox, PF.write(inbox, _ctx())[PF.SOURCE]
+    return inbox, _both(inbox, _ctx())
 
 
 @pytest.fixture(scope="module")
 def dirty(tmp_path_factory) -> tuple[Path, dict]:
     inbox = tmp_path_factory.mktemp("dirty")
-    return inbox, PF.write(inbox, _ctx(dirty=True))[PF.SOURCE]
+    return inbox, _both(inbox, _ctx(dirty=True))
 
 
 @pytest.fixture(scope="module")
 def publishers(tmp_path_factory) -> tuple[Path, dict]:
     """Authorities 1-3: one of each publisher's shape (ONS XLSX, GLA CSV, council CSV)."""
     inbox = tmp_path_factory.mktemp("publishers")
-    return inbox, PF.write(inbox, _ctx(authorities=authorities_for("london")[:3]))[PF.SOURCE]
+    return inbox, _both(inbox, _ctx(authorities=authorities_for("london")[:3]))
 
 
 def _files(inbox: Path) -> dict[str, bytes]:
@@ -93,7 +105,7 @@ def _mye(truth: dict) -> list[dict]:
 
 def test_same_seed_gives_identical_bytes_and_the_population_is_a_fixed_fact(clean, tmp_path):
     inbox, truth = clean
-    assert PF.write(tmp_path / "again", _ctx())[PF.SOURCE] == truth
+    assert _both(tmp_path / "again", _ctx()) == truth
     assert _files(tmp_path / "again") == _files(inbox)
     other = _files(_write(tmp_path / "other", _ctx(seed=7)))
     for name, data in _files(inbox).items():
@@ -107,7 +119,7 @@ def _write(inbox: Path, ctx: DemoContext) -> Path:
 
 
 def test_dirty_faults_depend_on_the_seed(dirty, tmp_path):
-    other = PF.write(tmp_path, _ctx(seed=7, dirty=True))[PF.SOURCE]
+    other = _both(tmp_path, _ctx(seed=7, dirty=True))
     assert [(f["file"], f["row"]) for f in other["faults"]] != [
         (f["file"], f["row"]) for f in dirty[1]["faults"]
     ]
@@ -129,7 +141,7 @@ def test_every_file_says_synthetic(publishers):
 def test_census_file_is_the_ts021_bulk_shape_with_every_authority(clean):
     inbox, truth = clean
     record = truth["files"][0]
-    assert record["file"] == "population/population_census2021_ts021_synthetic.csv"
+    assert record["file"] == "population_census/population_census2021_ts021_synthetic.csv"
     header = _rows(inbox, record)[0]
     assert header[:4] == ["date", "geography", "geography code", "Ethnic group: Total: All usual residents"]
     assert len(header) == 3 + 1 + 5 + 19

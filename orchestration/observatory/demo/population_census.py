@@ -21,7 +21,8 @@ from observatory.demo import writers as W
 from observatory.demo.authorities import CENSUS_CODES, all_authorities
 from observatory.demo.context import DemoContext
 
-SOURCE = "population"
+SOURCE = "population"  # the random-stream key, shared with the mid-year tables
+CENSUS_SOURCE = "population_census"  # its own inbox folder and contract: a wide table, another shape
 
 CENSUS_YEAR = 2021
 CENSUS_RESIDENTS_YEAR = 2022  # residents(a, 2022) is the mid-2021 population: Census 2021
@@ -189,12 +190,12 @@ def write_census(inbox_dir: Path, ctx: DemoContext) -> tuple[dict, list[dict], l
     columns = [cells[h] if order.size == n else cells[h].take(order) for h in header]
     name = census_file_name()
     W.write_csv(inbox_dir / name, header, columns, encoding="utf-8")
-    rel = f"{SOURCE}/{name}"
+    rel = f"{CENSUS_SOURCE}/{name}"
     keys = {"area_code": frame["geography_code"].to_numpy()}
     fault_records, include = record_faults(rel, injected, order, 2, keys)
     record = {
         "file": rel,
-        "source": SOURCE,
+        "source": CENSUS_SOURCE,
         "table": "census2021_ts021",
         "authority_code": None,
         "census_year": CENSUS_YEAR,

@@ -38,6 +38,7 @@ import numpy as np
 
 from observatory.demo import faults as F
 from observatory.demo import population as P
+from observatory.demo import population_census as PC
 from observatory.demo import writers as W
 from observatory.demo.authorities import CENSUS_CODES, Authority
 from observatory.demo.context import DemoContext
@@ -54,7 +55,7 @@ from observatory.demo.population_census import (
 
 DOMAIN = "population"
 SOURCE = "population"
-SOURCES = (SOURCE,)
+SOURCES = (SOURCE, PC.CENSUS_SOURCE)
 CONTRACT = "sources/population.yml"
 
 # Age bands of the mid-year tables: (canonical column, lowest age, highest age); 90 = 90 and over.
@@ -423,14 +424,16 @@ def _denominators(
 
 
 def write(inbox: Path, ctx: DemoContext) -> dict[str, dict]:
-    """The domain entry point: Census TS021 and mid-year tables into ``inbox/population/``."""
-    inbox_dir = inbox / SOURCE
-    inbox_dir.mkdir(parents=True, exist_ok=True)
-    for old in inbox_dir.glob(f"{SOURCE}_*_synthetic.*"):
-        old.unlink()  # only this generator's own files
+    """The domain entry point: mid-year tables into ``inbox/population/`` and the Census TS021
+    table into ``inbox/population_census/``."""
+    inbox_dir, census_dir = inbox / SOURCE, inbox / PC.CENSUS_SOURCE
+    for folder in (inbox_dir, census_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob(f"{SOURCE}_*_synthetic.*"):
+            old.unlink()  # only this generator's own files
 
-    census_record, faults, census = write_census(inbox_dir, ctx)
-    files = [census_record]
+    census_record, census_faults, census = write_census(census_dir, ctx)
+    files, faults = [], []
     denominators: list[dict] = []
     dropped = (ctx.authorities[0].index, ctx.years[0]) if ctx.dirty is not None else None
     for authority in ctx.authorities:
@@ -442,17 +445,26 @@ def write(inbox: Path, ctx: DemoContext) -> dict[str, dict]:
             denominators.extend(expected)
         ctx.advance(DOMAIN)
 
+    planted = _planted_truth()
     return {
         SOURCE: {
             "contract": CONTRACT,
             "folder": SOURCE,
             "definitions": DEFINITIONS,
-            "planted": _planted_truth(),
+            "planted": planted,
             "files": files,
-            "census_ts021": census,
             "denominators": denominators,
             "faults": faults,
-        }
+        },
+        PC.CENSUS_SOURCE: {
+            "contract": f"sources/{PC.CENSUS_SOURCE}.yml",
+            "folder": PC.CENSUS_SOURCE,
+            "definitions": DEFINITIONS,
+            "planted": planted,
+            "files": [census_record],
+            "census_ts021": census,
+            "faults": census_faults,
+        },
     }
 
 
