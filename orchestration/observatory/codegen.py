@@ -13,9 +13,15 @@ from pathlib import Path
 import yaml
 
 from observatory.config import DBT_PROJECT_DIR, REPO_ROOT
-from observatory.contracts import GSS_SYMBOLS, Contract, load_contracts
+from observatory.contracts import GSS_SYMBOLS, Column, Contract, load_contracts
 
 HEADER = "# Generated from sources/{names} by `observatory contracts sync`. Do not edit by hand.\n"
+
+
+def _sql_values(values) -> list[str]:
+    """Values for dbt's accepted_values, which pastes each between single quotes: double any
+    apostrophe ("Don't know") so the test's SQL stays valid."""
+    return [v.replace("'", "''") for v in values]
 
 
 def dbt_sources(domain: str, contracts: list[Contract]) -> str:
@@ -30,12 +36,17 @@ def dbt_sources(domain: str, contracts: list[Contract]) -> str:
                 "data_type": raw.duckdb_type.lower(),
             }
             tests: list = []
-            if c.required and not (raw.name == c.name and c.type == "statistic"):
-                tests.append("not_null")  # a required statistic may be a symbol instead
+            # Not on a _symbol or _note column (null whenever a value is given), nor on a required
+            # statistic or word-accepting date (null when a symbol or word is given instead).
+            symbol_or_word = raw.name != c.name or c.type == "statistic" or c.has_note
+            if c.required and not c.allow_blank and not symbol_or_word:
+                tests.append("not_null")  # a required statistic may be a symbol instead, a date a word
             if c.type == "category":
-                tests.append({"accepted_values": {"arguments": {"values": list(c.values)}}})
+                tests.append({"accepted_values": {"arguments": {"values": _sql_values(c.values)}}})
             if raw.name == f"{c.name}_symbol":
                 tests.append({"accepted_values": {"arguments": {"values": list(GSS_SYMBOLS)}}})
+            if raw.name == f"{c.name}_note":
+                tests.append({"accepted_values": {"arguments": {"values": _sql_values(c.values)}}})
             if tests:
                 col["data_tests"] = tests
             columns.append(col)
@@ -82,12 +93,24 @@ def doc_page(contract: Contract) -> str:
     ]
     for c in contract.columns:
         rules = []
+        if c.month_or_quarter:
+            rules.append(f"or a month (Mar-23) or quarter (Q4 22/23): its {c.month_or_quarter} day")
         if c.values:
-            rules.append("one of " + ", ".join(f"{k} ({'/'.join(v)})" for k, v in c.values.items()))
+            words = ", ".join(f"{k} ({'/'.join(v)})" for k, v in c.values.items())
+            rules.append(f"or one of {words}, kept in `{c.name}_note`" if c.has_note else f"one of {words}")
         if c.min is not None:
             rules.append(f">= {c.min:g}")
+        if c.exclusive_min is not None:
+            rules.append(f"> {c.exclusive_min:g}")
         if c.max is not None:
             rules.append(f"<= {c.max:g}")
+        if c.min_column:
+            rules.append(f">= `{c.min_column}` of the same row")
+        if c.max_column:
+            rules.append(f"<= `{c.max_column}` of the same row")
+        if c.pattern:
+            escaped = c.pattern.replace("|", "\\|")  # a bare | would split the Markdown table cell
+            rules.append(f"matches `{escaped}`")
         if c.default is not None:
             rules.append(f"blank means {c.default}")
         if c.identifier:
@@ -96,14 +119,22 @@ def doc_page(contract: Contract) -> str:
             rules.append(f"**reduced to its month at ingest**, loaded as `{c.keep_month_as}`")
         elif c.direct_identifier:
             rules.append("**dropped at ingest, never loaded**")
+        if c.from_title_or_file_name:
+            patterns = " or ".join(f"`{p}`" for p in c.from_title_or_file_name)
+            rules.append(f"when no such column: the title rows or file name matching {patterns}")
         if c.type == "statistic":
             rules.append(f"or a GSS symbol ({', '.join(GSS_SYMBOLS)}), kept in `{c.name}_symbol`")
         headers = ", ".join([c.name, *c.aliases])
         lines.append(
-            f"| `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | {headers} | "
-            f"{'; '.join(rules)} | {c.description} |"
+            f"| `{c.name}` | {c.type} | {_required(c)} | {headers} | {'; '.join(rules)} | {c.description} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _required(column: Column) -> str:
+    if not column.required:
+        return "no"
+    return "yes (cells may be blank)" if column.allow_blank else "yes"
 
 
 def generated_files() -> dict[Path, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,18 @@ import yaml
 
 from observatory.config import CONTRACTS_DIR
 
-COLUMN_TYPES = ("string", "category", "decimal", "integer", "date", "boolean", "statistic")
+COLUMN_TYPES = ("string", "category", "decimal", "integer", "date", "timestamp", "boolean", "statistic")
 DUCKDB_TYPES = {
     "string": "VARCHAR",
     "category": "VARCHAR",
     "decimal": "DOUBLE",
     "integer": "BIGINT",
     "date": "DATE",
+    "timestamp": "TIMESTAMP",  # local clock time as written; a UTC offset is read and dropped
     "boolean": "BOOLEAN",
     "statistic": "DOUBLE",
 }
+NUMERIC_TYPES = {"decimal", "integer", "statistic"}
 # GSS symbols published statistics use in place of a number (Explore Education Statistics and the
 # GSS guidance on symbols). A "statistic" column keeps them in <name>_symbol: never a zero, never a
 # silent null. Bracketed forms ("[c]") are accepted.
@@ -59,6 +61,8 @@ class Column:
     name: str
     type: str
     required: bool = False
+    # With required: every file must have the column, but a cell may be blank (not recorded).
+    allow_blank: bool = False
     description: str = ""
     aliases: tuple[str, ...] = ()
     identifier: bool = False
@@ -66,9 +70,22 @@ class Column:
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     min: float | None = None
     max: float | None = None
+    exclusive_min: float | None = None  # values must be strictly above this (a weight > 0)
     default: Any = None
     # For a direct-identifier date (date of birth): load only its month under this name.
     keep_month_as: str | None = None
+    # For a date: also accept a month ('Mar-23') or a UK financial quarter ('Q4 22/23'), loaded as
+    # the period's first ('start') or last ('end') day.
+    month_or_quarter: str | None = None
+    # A column the file may state once instead of on every row: regexes (first group = the value)
+    # tried against the title rows above the header, then the file name ('position as at 30/06/2023').
+    from_title_or_file_name: tuple[str, ...] = ()
+    # The text a cell must match in full (a regular expression): a code's shape ('[A-Z][0-9]{8}').
+    pattern: str | None = None
+    # Another numeric column of the same row this one must not exceed (an age band <= all ages, a
+    # count <= its denominator) or fall below (a value >= its lower confidence limit).
+    max_column: str | None = None
+    min_column: str | None = None
 
     @property
     def loaded(self) -> bool:
@@ -84,11 +101,21 @@ class Column:
             note = "Month only (first day of the month): the exact date never leaves ingest."
             return [RawColumn(self.keep_month_as, "DATE", f"{self.description} {note}".strip(), self.name)]
         main = RawColumn(self.name, self.duckdb_type, self.description, self.name)
+        if self.has_note:
+            words = ", ".join(self.values)
+            note = f"The word given instead of a date ({words}); null when a date is given."
+            return [main, RawColumn(f"{self.name}_note", "VARCHAR", note, self.name)]
         if self.type != "statistic":
             return [main]
         symbols = ", ".join(GSS_SYMBOLS)
         note = f"The GSS symbol published instead of {self.name} ({symbols}); null when a number is given."
         return [main, RawColumn(f"{self.name}_symbol", "VARCHAR", note, self.name)]
+
+    @property
+    def has_note(self) -> bool:
+        """A date column whose ``values`` are words accepted instead of a date ('On-going'): the
+        date loads null and the canonical word in ``<name>_note``."""
+        return self.type == "date" and bool(self.values)
 
     @property
     def duckdb_type(self) -> str:
@@ -166,13 +193,18 @@ class Contract:
     def identifiers(self) -> list[str]:
         return [c.name for c in self.columns if c.identifier]
 
+    @cached_property
+    def _header_lookup(self) -> dict[str, str]:
+        """Normalised header form -> canonical column (the first column naming a form wins)."""
+        lookup: dict[str, str] = {}
+        for c in self.columns:
+            for form in c.header_forms():
+                lookup.setdefault(form, c.name)
+        return lookup
+
     def resolve_header(self, header: str) -> str | None:
         """The canonical column a file's header names, if any (aliases are case/space-insensitive)."""
-        form = normalise_label(header)
-        for c in self.columns:
-            if form in c.header_forms():
-                return c.name
-        return None
+        return self._header_lookup.get(normalise_label(header))
 
 
 def _column(spec: dict) -> Column:
@@ -180,11 +212,18 @@ def _column(spec: dict) -> Column:
         raise ValueError(f"column {spec.get('name')!r}: type must be one of {COLUMN_TYPES}")
     if spec.get("keep_month_as") and not (spec.get("direct_identifier") and spec["type"] == "date"):
         raise ValueError(f"column {spec['name']!r}: keep_month_as is for a direct-identifier date")
+    if spec.get("month_or_quarter") not in (None, "start", "end") or (
+        spec.get("month_or_quarter") and spec["type"] != "date"
+    ):
+        raise ValueError(f"column {spec['name']!r}: month_or_quarter is 'start' or 'end', for a date")
+    if spec.get("allow_blank") and not spec.get("required"):
+        raise ValueError(f"column {spec['name']!r}: allow_blank is for a required column")
     values = {str(k): tuple(str(s) for s in (v or ())) for k, v in (spec.get("values") or {}).items()}
     return Column(
         name=spec["name"],
         type=spec["type"],
         required=bool(spec.get("required", False)),
+        allow_blank=bool(spec.get("allow_blank", False)),
         description=" ".join(str(spec.get("description", "")).split()),
         aliases=tuple(spec.get("aliases") or ()),
         identifier=bool(spec.get("identifier", False)),
@@ -192,8 +231,14 @@ def _column(spec: dict) -> Column:
         values=values,
         min=spec.get("min"),
         max=spec.get("max"),
+        exclusive_min=spec.get("exclusive_min"),
         default=spec.get("default"),
         keep_month_as=spec.get("keep_month_as"),
+        month_or_quarter=spec.get("month_or_quarter"),
+        from_title_or_file_name=tuple(spec.get("from_title_or_file_name") or ()),
+        pattern=spec.get("pattern"),
+        max_column=spec.get("max_column"),
+        min_column=spec.get("min_column"),
     )
 
 
@@ -221,6 +266,12 @@ def parse_contract(doc: dict) -> Contract:
         contract.column(contract.melt.value_column)
     for k in contract.unique_key:
         contract.column(k)
+    for c in columns:
+        if c.pattern is not None:
+            re.compile(c.pattern)  # fail early on a bad regular expression
+        for other in (c.max_column, c.min_column):
+            if other is not None and {c.type, contract.column(other).type} - NUMERIC_TYPES:
+                raise ValueError(f"column {c.name!r}: max_column and min_column compare two numeric columns")
     return contract
 
 

@@ -10,7 +10,19 @@ import pandas as pd
 
 from observatory.contracts import GSS_SYMBOLS, Column, normalise_label
 
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%y")
+DATE_FORMATS = (
+    "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y", "%d/%m/%y",
+    "%d-%b-%Y",  # SPSS DATE11, as survey suppliers export it: 10-Sep-2024
+)  # fmt: skip
+MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december",
+)  # fmt: skip
+# A month ('Mar-23', 'March 2023', 'Sept 23') and a UK financial quarter ('Q4 22/23', 'Q1 2023/24').
+MONTH_TEXT = r"^([a-z]{3,9})\.?[\s'/-]*(\d{2}|\d{4})$"
+MONTH_PREFIXES = {name[:n]: i for i, name in enumerate(MONTH_NAMES, 1) for n in range(3, len(name) + 1)}
+MONTH_PREFIXES["sept"] = 9
+QUARTER_TEXT = r"^q([1-4])[\s:-]*(\d{2}|\d{4})\s*[/-]\s*(\d{2}|\d{4})$"
 TRUE_WORDS = {"y", "yes", "true", "t", "1"}
 FALSE_WORDS = {"n", "no", "false", "f", "0"}
 
@@ -28,7 +40,9 @@ def parse_decimal(text: pd.Series) -> pd.Series:
     return values.where(~negative, -values)
 
 
-def parse_date(text: pd.Series) -> pd.Series:
+def parse_date(text: pd.Series, month_or_quarter: str | None = None) -> pd.Series:
+    """Dates in the formats councils write; with ``month_or_quarter`` ('start' or 'end') a month or
+    a UK financial quarter too, as its first or last day."""
     s = text.fillna("").astype(str).str.strip().str.replace(r"[T ]00:00:00$", "", regex=True)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     for fmt in DATE_FORMATS:
@@ -36,6 +50,62 @@ def parse_date(text: pd.Series) -> pd.Series:
         if not todo.any():
             break
         out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+    todo = out.isna() & (s != "")
+    if month_or_quarter and todo.any():
+        out[todo] = _month_or_quarter(s[todo], end=month_or_quarter == "end")
+    return out
+
+
+TIMESTAMP_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S.%f", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
+)  # fmt: skip
+# A UTC offset after a time of day ('21:35:00+01:00', '21:35Z'): group 1 is the time it follows.
+UTC_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+def parse_timestamp(text: pd.Series) -> pd.Series:
+    """Date-times as systems export them ('2024-06-14T21:35:00+01:00', '14/06/2024 21:35') as the
+    local clock time written: a UTC offset is read and dropped, so a record stays on the day and
+    hour it gives (British Summer Time is not shifted to UTC). A date alone is its midnight."""
+    s = text.fillna("").astype(str).str.strip().str.replace(UTC_OFFSET, r"\1", regex=True)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    for fmt in TIMESTAMP_FORMATS:
+        todo = out.isna() & (s != "")
+        if not todo.any():
+            return out
+        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+    todo = out.isna() & (s != "")
+    if todo.any():
+        out[todo] = parse_date(s[todo])
+    return out
+
+
+def _full_year(text: pd.Series) -> pd.Series:
+    year = pd.to_numeric(text, errors="coerce")
+    return year.where(year >= 100, 2000 + year)
+
+
+def _month_or_quarter(text: pd.Series, *, end: bool) -> pd.Series:
+    """'Mar-23' -> 2023-03-01 (start) or 2023-03-31 (end); 'Q4 22/23' (January-March 2023: UK
+    financial quarters start in April) -> 2023-01-01 or 2023-03-31. Anything else -> NaT."""
+    low = text.str.lower().str.strip()
+    month = low.str.extract(MONTH_TEXT)
+    # Months since year 0 of the period's first month, and how many months it spans.
+    first = _full_year(month[1]) * 12 + month[0].map(MONTH_PREFIXES) - 1
+    span = pd.Series(1, index=text.index)
+    quarter = low.str.extract(QUARTER_TEXT)
+    fy = _full_year(quarter[1])
+    is_quarter = quarter[0].notna() & (_full_year(quarter[2]) == fy + 1)
+    first = first.where(~is_quarter, fy * 12 + 3 * pd.to_numeric(quarter[0], errors="coerce"))
+    span = span.where(~is_quarter, 3)
+    month_index = (first + span - 1) if end else first
+    ok = month_index.notna()
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if ok.any():
+        m = month_index[ok].astype(int)
+        days = pd.to_datetime(pd.DataFrame({"year": m // 12, "month": m % 12 + 1, "day": 1}))
+        out[ok] = days + pd.offsets.MonthEnd(0) if end else days
     return out
 
 
@@ -49,8 +119,10 @@ def parse_boolean(text: pd.Series) -> pd.Series:
 
 def parse_category(text: pd.Series, column: Column) -> pd.Series:
     lookup = column.value_lookup()
-    forms = text.fillna("").astype(str).map(normalise_label)
-    return forms.map(lookup).astype(object)
+    s = text.fillna("").astype(str)
+    # Normalise each distinct spelling once: a 5,000-row file holds a handful of them.
+    canonical = {v: lookup.get(normalise_label(v)) for v in s.unique()}
+    return s.map(canonical).astype(object)
 
 
 def parse_integer(text: pd.Series) -> pd.Series:
@@ -72,7 +144,9 @@ def parse_column(text: pd.Series, column: Column) -> pd.Series:
         case "integer":
             return parse_integer(text)
         case "date":
-            return parse_date(text)
+            return parse_date(text, column.month_or_quarter)
+        case "timestamp":
+            return parse_timestamp(text)
         case "boolean":
             return parse_boolean(text)
         case "category":
@@ -85,7 +159,20 @@ def unparseable(text: pd.Series, typed: pd.Series, column: Column | None = None)
     bad = ~blank(text) & typed.isna()
     if column is not None and column.type == "statistic":
         bad &= gss_symbol(text).isna()
+    if column is not None and column.has_note:
+        bad &= parse_category(text, column).isna()  # a word the date column accepts ('On-going')
     return bad
+
+
+def type_rule(column: Column) -> str | None:
+    """The type rule a quarantined value broke, in words a data owner can act on."""
+    if column.type != "date" or not (column.month_or_quarter or column.has_note):
+        return TYPE_RULES.get(column.type)
+    forms = ["a date (dd/mm/yyyy or yyyy-mm-dd)"]
+    if column.month_or_quarter:
+        forms += ["a month (Mar-23)", "a financial quarter (Q4 22/23)"]
+    forms += list(column.values)
+    return f"must be {', '.join(forms[:-1])} or {forms[-1]}"
 
 
 def typed_outputs(text: pd.Series, column: Column) -> dict[str, pd.Series]:
@@ -98,6 +185,9 @@ def typed_outputs(text: pd.Series, column: Column) -> dict[str, pd.Series]:
     if column.type == "statistic":
         symbol = gss_symbol(text).astype(object)
         return {column.name: values, f"{column.name}_symbol": symbol.where(symbol.notna(), None)}
+    if column.has_note:
+        note = parse_category(text, column)
+        return {column.name: values, f"{column.name}_note": note.where(note.notna(), None)}
     return {column.name: values}
 
 
@@ -114,5 +204,6 @@ TYPE_RULES = {
     "statistic": f"must be a number or a GSS symbol ({', '.join(GSS_SYMBOLS)})",
     "integer": "must be a whole number",
     "date": "must be a date (dd/mm/yyyy or yyyy-mm-dd)",
+    "timestamp": "must be a date and time (yyyy-mm-ddThh:mm:ss, optionally +01:00, or dd/mm/yyyy hh:mm)",
     "boolean": "must be Y or N",
 }

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory.contracts import Contract, normalise_label
+from observatory.contracts import Column, Contract, normalise_label
 
 ROW_COLUMN = "_source_row"
 TOTAL_ROW = re.compile(r"^\s*(grand\s+)?totals?\b", re.IGNORECASE)
@@ -114,10 +114,10 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
     for pos, name in enumerate(header):
         if not name.strip():
             continue
-        if melt and melt.matches(name):
+        canonical = contract.resolve_header(name)
+        if canonical is None and melt and melt.matches(name):  # a column the contract names is not melted
             melted[melt.category(name)] = pos
             continue
-        canonical = contract.resolve_header(name)
         if canonical is None:
             extract.unknown_columns.append(name.strip())
         elif canonical in positions:
@@ -128,10 +128,12 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
         raise ExtractError(
             file, f"no column headed '{melt.header_prefix} ...'", f"{melt.header_prefix} columns"
         )
+    stated = _stated_once(file, rows[:header_idx], contract, set(positions))
     produced = {melt.name_column, melt.value_column} if melt else set()
-    missing = [c.name for c in contract.columns if c.required and c.name not in positions.keys() | produced]
+    present = positions.keys() | produced | stated.keys()
+    missing = [c.name for c in contract.columns if c.required and c.name not in present]
     if missing:
-        wanted = "; ".join(f"{m} (or one of: {', '.join(contract.column(m).aliases)})" for m in missing)
+        wanted = "; ".join(_wanted(contract.column(m)) for m in missing)
         raise ExtractError(
             file,
             f"required column(s) missing: {', '.join(missing)}; header was row {header_line}",
@@ -163,11 +165,37 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
     frame = pd.DataFrame(records, columns=names, dtype=object)
     for c in contract.columns:
         if c.name not in frame.columns:
-            frame[c.name] = ""
+            frame[c.name] = stated.get(c.name, "")
     frame = frame[[c.name for c in contract.columns]]
     frame[ROW_COLUMN] = lines
     extract.frame = frame.reset_index(drop=True)
     return extract
+
+
+def _wanted(column: Column) -> str:
+    where = ", or stated in the title rows or file name" if column.from_title_or_file_name else ""
+    return f"{column.name} (or one of: {', '.join(column.aliases)}{where})"
+
+
+def _stated_once(
+    file: Path, title_rows: list[tuple[int, list[str]]], contract: Contract, present: set[str]
+) -> dict[str, str]:
+    """Columns the file states once rather than on every row ('position as at 30/06/2023' in a
+    title row, or a date in the file name): a column's ``from_title_or_file_name`` patterns are
+    tried against the title rows, then against the file name; the first group is the value."""
+    titles = " ".join(cell.strip() for _, cells in title_rows for cell in cells if cell.strip())
+    found: dict[str, str] = {}
+    for c in contract.columns:
+        if c.name in present or not c.from_title_or_file_name:
+            continue
+        for text in (titles, file.name):
+            match = next(
+                (m for p in c.from_title_or_file_name if (m := re.search(p, text, re.IGNORECASE))), None
+            )
+            if match:
+                found[c.name] = next((g for g in match.groups() if g), match.group(0)).strip()
+                break
+    return found
 
 
 def read_delimited(file: Path, contract: Contract) -> RawExtract:

@@ -8,13 +8,14 @@ rule; the rest are typed and loaded. rows in = rows loaded + rows quarantined, a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import gt, lt
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from observatory.contracts import Column, Contract
-from observatory.ingest.parsing import TYPE_RULES, blank, parse_column, typed_outputs, unparseable
+from observatory.ingest.parsing import blank, parse_column, type_rule, typed_outputs, unparseable
 from observatory.ingest.readers import ROW_COLUMN, RawExtract
 
 QUARANTINE_COLUMNS = ["source_row", "column_name", "value", "rule"]
@@ -22,14 +23,11 @@ QUARANTINE_COLUMNS = ["source_row", "column_name", "value", "rule"]
 
 def _checks(column: Column) -> list[pa.Check]:
     checks: list[pa.Check] = []
-    if column.required:
+    if column.required and not column.allow_blank:
         checks.append(pa.Check(lambda s: ~blank(s), name="required: must not be blank"))
-    if column.type in TYPE_RULES:
+    if rule := type_rule(column):
         checks.append(
-            pa.Check(
-                lambda s, c=column: ~unparseable(s, parse_column(s, c), c),
-                name=f"type: {TYPE_RULES[column.type]}",
-            )
+            pa.Check(lambda s, c=column: ~unparseable(s, parse_column(s, c), c), name=f"type: {rule}")
         )
     if column.type == "category":
         allowed = ", ".join(column.values)
@@ -39,11 +37,25 @@ def _checks(column: Column) -> list[pa.Check]:
                 name=f"allowed values: one of {allowed}",
             )
         )
+    if column.pattern is not None:
+        checks.append(
+            pa.Check(
+                lambda s, c=column: blank(s) | s.fillna("").astype(str).str.strip().str.fullmatch(c.pattern),
+                name=f"format: must match {column.pattern}",
+            )
+        )
     if column.min is not None:
         checks.append(
             pa.Check(
                 lambda s, c=column: ~(parse_column(s, c) < c.min).fillna(False),
                 name=f"range: must be at least {column.min:g}",
+            )
+        )
+    if column.exclusive_min is not None:
+        checks.append(
+            pa.Check(
+                lambda s, c=column: ~(parse_column(s, c) <= c.exclusive_min).fillna(False),
+                name=f"range: must be more than {column.exclusive_min:g}",
             )
         )
     if column.max is not None:
@@ -108,7 +120,38 @@ def _failures(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
                 }
             )
             failures = pd.concat([failures, dups], ignore_index=True)
+    failures = pd.concat([failures, *_cross_column_failures(contract, frame)], ignore_index=True)
     return failures.dropna(subset=["index"])
+
+
+def _cross_column_failures(contract: Contract, frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """Rows where a column exceeds its ``max_column`` or falls below its ``min_column`` (both
+    numbers; a blank or unparseable side is left to the other rules)."""
+    out = []
+    typed: dict[str, pd.Series] = {}  # each column parsed once, however many rules name it
+
+    def values(name: str) -> pd.Series:
+        if name not in typed:
+            typed[name] = parse_column(frame[name], contract.column(name))
+        return typed[name]
+
+    for c in contract.columns:
+        for other, beyond, words in ((c.max_column, gt, "at most"), (c.min_column, lt, "at least")):
+            if other is None:
+                continue
+            bad = beyond(values(c.name), values(other)).fillna(False).astype(bool)
+            if bad.any():
+                out.append(
+                    pd.DataFrame(
+                        {
+                            "index": frame.index[bad],
+                            "column_name": c.name,
+                            "value": frame.loc[bad, c.name].astype(str),
+                            "rule": f"range: must be {words} {other}",
+                        }
+                    )
+                )
+    return out
 
 
 def validate(contract: Contract, extract: RawExtract) -> Validated:
