@@ -2,6 +2,7 @@
 -- team (add the value to the lookup seed, or correct it at source), never a silent "Other".
 -- One row per source, authority, period and recorded value. Every staging model with ethnicity
 -- exposes ethnicity_recorded and ethnicity_status: add one CTE per source and union it below.
+-- Periods are the 31 March ending the reporting year, or the snapshot or survey wave.
 with
 
 hr_payroll as (
@@ -16,8 +17,134 @@ hr_payroll as (
     group by all
 ),
 
+hr_recruitment as (
+    select
+        'hr_recruitment' as source_name,
+        authority_code,
+        cast(year_ending as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_hr__applications') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
+hr_casework as (
+    select
+        'hr_casework' as source_name,
+        authority_code,
+        cast(year_ending as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_hr__cases') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
+hr_leavers as (
+    select
+        'hr_leavers' as source_name,
+        authority_code,
+        cast(year_ending as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_hr__leavers') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
+hr_training as (
+    select
+        'hr_training' as source_name,
+        authority_code,
+        cast(year_ending as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_hr__training') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
+youth_justice as (
+    select
+        'youth_justice' as source_name,
+        authority_code,
+        cast(year_ending as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_youth_justice__outcomes') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
+stop_search as (
+    select
+        'stop_search' as source_name,
+        authority_code,
+        cast(year_ending as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_stop_search__searches') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
+cla as (
+    select
+        'cla' as source_name,
+        authority_code,
+        cast(year_ending as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_cla__episodes') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
+child_protection as (
+    select
+        'child_protection' as source_name,
+        authority_code,
+        cast(year_ending as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_child_protection__plans') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
+resident_survey as (
+    select
+        'resident_survey' as source_name,
+        authority_code,
+        cast(survey_wave as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_resident_survey__responses') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
 final as (
     select * from hr_payroll
+    union all
+    select * from hr_recruitment
+    union all
+    select * from hr_casework
+    union all
+    select * from hr_leavers
+    union all
+    select * from hr_training
+    union all
+    select * from youth_justice
+    union all
+    select * from stop_search
+    union all
+    select * from cla
+    union all
+    select * from child_protection
+    union all
+    select * from resident_survey
 )
 
 select * from final
