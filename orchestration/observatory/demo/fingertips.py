@@ -88,7 +88,9 @@ LA_AREA_TYPE = "Districts & UAs (from Apr 2023)"
 CATEGORY_TYPE = "Ethnic groups"
 SUPPRESSED_NOTE = "Value suppressed for disclosure control due to small count"
 AGGREGATED_NOTE = "Aggregated from all known lower geography values"
-UNKNOWN_AREA_CODE = "X09000999"
+# Area codes of the right shape that name no authority; distinct per fault so that two faulty rows
+# never become duplicates of each other under the contract's unique key.
+UNKNOWN_AREA_CODES = tuple(f"X09000{n}" for n in range(900, 1000))
 DECIMALS = 6
 MISSING_COLUMN_FILE = ("smoking_prevalence", "Area Code")  # dirty mode: this file lacks this column
 
@@ -267,7 +269,7 @@ def _inject(
     for row, kind in zip(plan.rows.tolist(), plan.kinds.tolist(), strict=True):
         j = seen[kind] = seen.get(kind, -1) + 1
         if kind == F.UNKNOWN_LABEL:
-            column, text = "Area Code", UNKNOWN_AREA_CODE
+            column, text = "Area Code", UNKNOWN_AREA_CODES[j % len(UNKNOWN_AREA_CODES)]
         elif kind == F.DUPLICATE_ROW:
             column, text = "Area Code", str(cells["Area Code"].text[row])
         elif kind == F.IMPOSSIBLE_DATE:

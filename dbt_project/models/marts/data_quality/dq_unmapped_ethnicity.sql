@@ -125,6 +125,43 @@ resident_survey as (
     group by all
 ),
 
+population as (
+    select
+        'population' as source_name,
+        authority_code,
+        cast(estimate_date as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_population__residents') }}
+    -- one row per age band: count each file row once
+    where ethnicity_status = 'unmapped' and band_type = 'total'
+    group by all
+),
+
+population_census as (
+    select
+        'population_census' as source_name,
+        geography_code as authority_code,
+        cast(census_year as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_population_census__residents') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
+fingertips as (
+    select
+        'fingertips' as source_name,
+        area_code as authority_code,
+        time_period as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_fingertips__indicator_values') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
 final as (
     select * from hr_payroll
     union all
@@ -145,6 +182,12 @@ final as (
     select * from child_protection
     union all
     select * from resident_survey
+    union all
+    select * from population
+    union all
+    select * from population_census
+    union all
+    select * from fingertips
 )
 
 select * from final
