@@ -6,6 +6,7 @@ so validation can name the exact value that broke the rule. Blank cells parse to
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from observatory.contracts import GSS_SYMBOLS, Column, normalise_label
@@ -32,12 +33,22 @@ def blank(text: pd.Series) -> pd.Series:
 
 
 def parse_decimal(text: pd.Series) -> pd.Series:
-    """Numbers as spreadsheets print them: '£1,234.50', ' 12 ', '(3.00)' for a negative."""
-    s = text.fillna("").astype(str).str.strip()
-    negative = s.str.startswith("(") & s.str.endswith(")")
-    cleaned = s.str.replace(r"[£,\s()]", "", regex=True)
-    values = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
-    return values.where(~negative, -values)
+    """Numbers as spreadsheets print them: '£1,234.50', ' 12 ', '(3.00)' for a negative.
+
+    Plain numbers take pandas' C parser; only the cells it cannot read (money, thousands
+    separators, brackets, blanks, text) go through the slower string clean-up."""
+    s = text.fillna("").astype(str)
+    values = pd.to_numeric(s, errors="coerce").astype("float64")
+    # 'nan'/'inf' written as text are not numbers a council meant: send them to the clean-up too.
+    todo = values.isna() | np.isinf(values)
+    if todo.any():
+        rest = s[todo].str.strip()
+        negative = rest.str.startswith("(") & rest.str.endswith(")")
+        cleaned = rest.str.replace(r"[£,\s()]", "", regex=True)
+        cleaned = cleaned.where(~cleaned.str.lower().isin(["nan", "inf", "-inf", "+inf", "infinity"]), "x")
+        fixed = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
+        values[todo] = fixed.where(~negative, -fixed)
+    return values
 
 
 def parse_date(text: pd.Series, month_or_quarter: str | None = None) -> pd.Series:

@@ -7,6 +7,7 @@ rule; the rest are typed and loaded. rows in = rows loaded + rows quarantined, a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import gt, lt
 
@@ -21,19 +22,33 @@ from observatory.ingest.readers import ROW_COLUMN, RawExtract
 QUARANTINE_COLUMNS = ["source_row", "column_name", "value", "rule"]
 
 
-def _checks(column: Column) -> list[pa.Check]:
+Parser = Callable[[pd.Series, Column], pd.Series]
+
+
+def _parse_once() -> Parser:
+    """A parser that parses each column once per validation, however many rules read it: the type,
+    allowed-value and range checks all need the typed values (parsing dominates validation time)."""
+    cache: dict[str, pd.Series] = {}
+
+    def parsed(text: pd.Series, column: Column) -> pd.Series:
+        if column.name not in cache:
+            cache[column.name] = parse_column(text, column)
+        return cache[column.name]
+
+    return parsed
+
+
+def _checks(column: Column, parsed: Parser) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if column.required and not column.allow_blank:
         checks.append(pa.Check(lambda s: ~blank(s), name="required: must not be blank"))
     if rule := type_rule(column):
-        checks.append(
-            pa.Check(lambda s, c=column: ~unparseable(s, parse_column(s, c), c), name=f"type: {rule}")
-        )
+        checks.append(pa.Check(lambda s, c=column: ~unparseable(s, parsed(s, c), c), name=f"type: {rule}"))
     if column.type == "category":
         allowed = ", ".join(column.values)
         checks.append(
             pa.Check(
-                lambda s, c=column: blank(s) | parse_column(s, c).notna(),
+                lambda s, c=column: blank(s) | parsed(s, c).notna(),
                 name=f"allowed values: one of {allowed}",
             )
         )
@@ -47,31 +62,34 @@ def _checks(column: Column) -> list[pa.Check]:
     if column.min is not None:
         checks.append(
             pa.Check(
-                lambda s, c=column: ~(parse_column(s, c) < c.min).fillna(False),
+                lambda s, c=column: ~(parsed(s, c) < c.min).fillna(False),
                 name=f"range: must be at least {column.min:g}",
             )
         )
     if column.exclusive_min is not None:
         checks.append(
             pa.Check(
-                lambda s, c=column: ~(parse_column(s, c) <= c.exclusive_min).fillna(False),
+                lambda s, c=column: ~(parsed(s, c) <= c.exclusive_min).fillna(False),
                 name=f"range: must be more than {column.exclusive_min:g}",
             )
         )
     if column.max is not None:
         checks.append(
             pa.Check(
-                lambda s, c=column: ~(parse_column(s, c) > c.max).fillna(False),
+                lambda s, c=column: ~(parsed(s, c) > c.max).fillna(False),
                 name=f"range: must be at most {column.max:g}",
             )
         )
     return checks
 
 
-def pandera_schema(contract: Contract) -> pa.DataFrameSchema:
-    """The contract as a pandera schema over the text frame a reader returns."""
+def pandera_schema(contract: Contract, parsed: Parser | None = None) -> pa.DataFrameSchema:
+    """The contract as a pandera schema over the text frame a reader returns. Pass one
+    ``_parse_once()`` per frame validated (the cache is keyed by column, not by frame)."""
+    parsed = parsed or parse_column
     columns = {
-        c.name: pa.Column(object, checks=_checks(c), nullable=True, required=False) for c in contract.columns
+        c.name: pa.Column(object, checks=_checks(c, parsed), nullable=True, required=False)
+        for c in contract.columns
     }
     return pa.DataFrameSchema(columns, name=contract.name, strict=False)
 
@@ -92,7 +110,7 @@ class Validated:
 def _failures(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
     """Failure cases as (index, column_name, value, rule)."""
     try:
-        pandera_schema(contract).validate(frame, lazy=True)
+        pandera_schema(contract, _parse_once()).validate(frame, lazy=True)
         failures = pd.DataFrame(columns=["index", "column_name", "value", "rule"])
     except SchemaErrors as err:
         fc = err.failure_cases
