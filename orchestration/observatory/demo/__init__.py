@@ -28,7 +28,17 @@ __all__ = ["DOMAINS", "LAST_SNAPSHOT", "SCALES", "domain_modules", "generate", "
 
 LAST_SNAPSHOT = date(2025, 3, 31)
 # Domain modules in generation order (population first: other domains read its denominators).
-DOMAINS: tuple[str, ...] = ("hr",)
+DOMAINS: tuple[str, ...] = (
+    "population_files",
+    "hr",
+    "hr_people",
+    "survey",
+    "action_plan",
+    "fingertips",
+    "justice",
+    "care",
+    "education",
+)
 
 
 def domain_modules() -> list[ModuleType]:
