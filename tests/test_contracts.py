@@ -35,9 +35,9 @@ def test_headers_resolve_case_space_and_punctuation_insensitively():
 def test_inbox_folders_no_contract_reads_are_listed_with_their_file_counts(tmp_path):
     (tmp_path / "hr_payroll").mkdir()
     (tmp_path / "hr_payroll" / "a.csv").write_text("x")
-    (tmp_path / "school_census").mkdir()
+    (tmp_path / "a_new_source").mkdir()
     for name in ("a.csv", "b.csv", ".hidden"):
-        (tmp_path / "school_census" / name).write_text("x")
+        (tmp_path / "a_new_source" / name).write_text("x")
     (tmp_path / "ground_truth.json").write_text("{}")
-    assert folders_without_contract(tmp_path) == {"school_census": 2}
+    assert folders_without_contract(tmp_path) == {"a_new_source": 2}
     assert folders_without_contract(tmp_path / "missing") == {}

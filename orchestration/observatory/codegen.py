@@ -132,6 +132,8 @@ def doc_page(contract: Contract) -> str:
 
 
 def _required(column: Column) -> str:
+    if column.required_with and not column.required:
+        return f"when the file has {' or '.join(f'`{c}`' for c in column.required_with)}"
     if not column.required:
         return "no"
     return "yes (cells may be blank)" if column.allow_blank else "yes"

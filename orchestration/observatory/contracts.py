@@ -86,6 +86,9 @@ class Column:
     # count <= its denominator) or fall below (a value >= its lower confidence limit).
     max_column: str | None = None
     min_column: str | None = None
+    # Optional columns whose presence makes this one required: a file holding any of them must hold
+    # this column too (a statistics file's filter value goes with its filter group column).
+    required_with: tuple[str, ...] = ()
 
     @property
     def loaded(self) -> bool:
@@ -239,6 +242,7 @@ def _column(spec: dict) -> Column:
         pattern=spec.get("pattern"),
         max_column=spec.get("max_column"),
         min_column=spec.get("min_column"),
+        required_with=tuple(spec.get("required_with") or ()),
     )
 
 
@@ -267,6 +271,8 @@ def parse_contract(doc: dict) -> Contract:
     for k in contract.unique_key:
         contract.column(k)
     for c in columns:
+        for other in c.required_with:
+            contract.column(other)  # fail early on a typo
         if c.pattern is not None:
             re.compile(c.pattern)  # fail early on a bad regular expression
         for other in (c.max_column, c.min_column):

@@ -131,7 +131,11 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
     stated = _stated_once(file, rows[:header_idx], contract, set(positions))
     produced = {melt.name_column, melt.value_column} if melt else set()
     present = positions.keys() | produced | stated.keys()
-    missing = [c.name for c in contract.columns if c.required and c.name not in present]
+    missing = [
+        c.name
+        for c in contract.columns
+        if (c.required or any(other in present for other in c.required_with)) and c.name not in present
+    ]
     if missing:
         wanted = "; ".join(_wanted(contract.column(m)) for m in missing)
         raise ExtractError(
@@ -174,7 +178,10 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
 
 def _wanted(column: Column) -> str:
     where = ", or stated in the title rows or file name" if column.from_title_or_file_name else ""
-    return f"{column.name} (or one of: {', '.join(column.aliases)}{where})"
+    given = ""
+    if column.required_with:
+        given = f"; required where the file has {' or '.join(column.required_with)}"
+    return f"{column.name} (or one of: {', '.join(column.aliases)}{where}){given}"
 
 
 def _stated_once(

@@ -162,6 +162,18 @@ fingertips as (
     group by all
 ),
 
+school_census as (
+    select
+        'school_census' as source_name,
+        authority_code,
+        cast(census_date as varchar) as period,
+        ethnicity_recorded,
+        count(*) as row_count
+    from {{ ref('stg_school_census__pupils') }}
+    where ethnicity_status = 'unmapped'
+    group by all
+),
+
 final as (
     select * from hr_payroll
     union all
@@ -188,6 +200,8 @@ final as (
     select * from population_census
     union all
     select * from fingertips
+    union all
+    select * from school_census
 )
 
 select * from final
