@@ -9,8 +9,10 @@ import duckdb
 import pytest
 from conftest import use_data_dir
 from observatory import config
+from observatory.contracts import load_contracts
 from observatory.demo import generate
 from observatory.demo.authorities import all_authorities, statistical_neighbours
+from observatory.ingest.readers import read_extract
 from observatory.refresh import run_refresh
 
 
@@ -87,3 +89,48 @@ def test_demo_site_is_labelled_synthetic(demo_run):
         assert "Synthetic demo data" in (demo_run["paths"].site / page).read_text()
     truth = json.loads((demo_run["paths"].inbox / "ground_truth.json").read_text())
     assert truth["synthetic"] is True
+
+
+def _identifiers_in_the_inbox(inbox) -> set[str]:
+    """Every direct identifier (names, exact dates of birth as written, addresses) and every raw
+    person identifier (UPN, employee number, case id) the demo extracts hold."""
+    values: set[str] = set()
+    for contract in load_contracts().values():
+        wanted = [c.name for c in contract.columns if c.direct_identifier or c.identifier]
+        folder = inbox / contract.name
+        for file in sorted(folder.iterdir()) if folder.exists() and wanted else []:
+            frame = read_extract(file, contract).frame
+            for name in wanted:
+                values.update(v.strip() for v in frame[name].astype(str) if len(v.strip()) >= 4)
+    return values
+
+
+def test_no_table_outside_raw_holds_a_person_identifier_or_a_direct_identifier(demo_run):
+    identifiers = _identifiers_in_the_inbox(demo_run["paths"].inbox)
+    assert len(identifiers) > 50_000  # names, UPNs, employee numbers... of the demo council
+    with duckdb.connect(str(demo_run["paths"].warehouse), read_only=True) as con:
+        con.execute("create temp table identifiers as select unnest(?) as v", [sorted(identifiers)])
+        columns = con.execute(
+            """select table_schema, table_name, column_name from information_schema.columns
+               where table_schema not in ('raw', 'temp', 'main') and data_type = 'VARCHAR'"""
+        ).fetchall()
+        assert len(columns) > 100
+        found = []
+        for schema, table, column in columns:
+            (hits,) = con.execute(
+                f'select count(*) from "{schema}"."{table}" where "{column}" in (select v from identifiers)'
+            ).fetchone()
+            if hits:
+                found.append(f"{schema}.{table}.{column}: {hits}")
+        # Direct identifiers never reach the warehouse at all, not even the private raw schema.
+        direct = {
+            c.name
+            for contract in load_contracts().values()
+            for c in contract.columns
+            if c.direct_identifier and not c.keep_month_as
+        }
+        raw_columns = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw'"
+        ).fetchall()}  # fmt: skip
+    assert found == []
+    assert direct and not (direct & raw_columns)
