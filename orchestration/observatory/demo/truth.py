@@ -28,6 +28,10 @@ CONVENTIONS = {
         "carry an injected fault; expected statistics are computed over the rows NOT listed, i.e. "
         "what remains if ingest quarantines every faulty row. A duplicate_row fault lists only the "
         "copy (its 'duplicate_of_row' is the original, which stays valid and is counted). "
+        "Unknown ethnicity labels or codes are not row errors: ingest loads those rows and staging "
+        "marks them 'unmapped' (listed in marts.dq_unmapped_ethnicity), so they count in all-person "
+        "totals of the pipeline but in no group; the expected statistics leave them out entirely. "
+        "A file with a missing required column is rejected whole and none of its rows count. "
         "All other rows are identical to clean mode with the same seed."
     ),
     "codes": "Ethnic groups are Census 2021 codes from seeds/ethnicity/ethnicity_census2021.csv.",
