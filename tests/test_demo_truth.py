@@ -134,3 +134,36 @@ def test_no_table_outside_raw_holds_a_person_identifier_or_a_direct_identifier(d
         ).fetchall()}  # fmt: skip
     assert found == []
     assert direct and not (direct & raw_columns)
+
+
+def _staged(demo_run, sql: str) -> dict:
+    with duckdb.connect(str(demo_run["paths"].warehouse), read_only=True) as con:
+        return {tuple(r[:-1]): r[-1] for r in con.execute(sql).fetchall()}
+
+
+def test_staged_pupils_by_census_group_equal_the_planted_headcounts(demo_run):
+    staged = _staged(
+        demo_run,
+        """select academic_year, coalesce(census_code, 'Unknown'), count(*)
+           from staging.stg_school_census__pupils group by all""",
+    )
+    expected = {
+        (h["academic_year"], code): n
+        for h in demo_run["truth"]["sources"]["school_census"]["headcounts"]
+        for code, n in h["census_code"].items()
+    }
+    assert staged == expected
+
+
+def test_staged_first_time_entrants_by_group_equal_the_planted_counts(demo_run):
+    staged = _staged(
+        demo_run,
+        """select year(year_ending), census_code, count(*) filter (where is_first_time_entrant)
+           from staging.stg_youth_justice__outcomes where census_code is not null group by all""",
+    )
+    expected = {
+        (e["year"], e["group"]): e["first_time_entrants"]
+        for e in demo_run["truth"]["sources"]["youth_justice"]["expected"]
+        if e["level"] == "census_code" and e["first_time_entrants"]
+    }
+    assert {k: v for k, v in staged.items() if v} == expected
