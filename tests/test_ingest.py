@@ -325,3 +325,36 @@ def test_published_statistics_replace_only_an_earlier_file_of_the_same_name(tmp_
     load_file(con, contract, exclusions, demo=True)
     rows = con.execute("select _source_file, value_symbol from raw.test_source order by 1").fetchall()
     assert rows == [("exclusions_202324.csv", "c"), ("ks4_202324.csv", None)]
+
+
+def test_a_duplicate_spelled_differently_is_still_a_duplicate(tmp_path):
+    contract = parse_contract(
+        {
+            "name": "test_source",
+            "domain": "test",
+            "period": {"column": "time_period"},
+            "unique_key": ["start_date", "category"],
+            "max_quarantine_share": 0.5,
+            "columns": [
+                {"name": "time_period", "type": "string", "required": True},
+                {"name": "start_date", "type": "date", "required": True},
+                {
+                    "name": "category",
+                    "type": "category",
+                    "values": {"Suspension": ["FIXD"], "Permanent": ["PERM"]},
+                },
+            ],
+        }
+    )
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "time_period,start_date,category\n"
+        "202324,01/04/2024,FIXD\n"
+        "202324,2024-04-01,Suspension\n"  # the same event, written another way
+        "202324,01/04/2024,PERM\n"
+    )
+    validated, result = check_file(contract, path, demo=True)
+    assert validated.quarantine[["source_row", "rule"]].values.tolist() == [
+        [3, "unique: a second row for the same start_date, category"]
+    ]
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)

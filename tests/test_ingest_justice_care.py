@@ -257,7 +257,7 @@ def test_stop_search_timestamps_load_as_local_clock_time_and_an_impossible_one_i
         _search("2024-12-01T08:05:00+00:00", kind="Vehicle search"),  # no person details: blanks allowed
         _search("2025-03-30T23:59Z"),
         _search("2024-02-30T10:00:00+00:00"),
-        _search("14/06/2024 21:35"),
+        _search("14/06/2024 21:36"),  # another search a minute later, written the UK way
         _search(""),
         *(_search(f"2024-07-{d:02d}T12:00:00+01:00") for d in range(1, 7)),
     ]
@@ -276,7 +276,7 @@ def test_stop_search_timestamps_load_as_local_clock_time_and_an_impossible_one_i
     loaded = validated.loaded.set_index("_source_row")
     assert loaded.loc[2, "searched_at"] == pd.Timestamp("2024-06-14 21:35")  # BST kept, not shifted to UTC
     assert loaded.loc[4, "searched_at"] == pd.Timestamp("2025-03-30 23:59")
-    assert loaded.loc[6, "searched_at"] == pd.Timestamp("2024-06-14 21:35")
+    assert loaded.loc[6, "searched_at"] == pd.Timestamp("2024-06-14 21:36")
     assert pd.isna(loaded.loc[3, "self_defined_ethnicity"]) and pd.isna(loaded.loc[3, "gender"])
 
 

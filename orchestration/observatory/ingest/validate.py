@@ -109,8 +109,9 @@ class Validated:
 
 def _failures(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
     """Failure cases as (index, column_name, value, rule)."""
+    parsed = _parse_once()
     try:
-        pandera_schema(contract, _parse_once()).validate(frame, lazy=True)
+        pandera_schema(contract, parsed).validate(frame, lazy=True)
         failures = pd.DataFrame(columns=["index", "column_name", "value", "rule"])
     except SchemaErrors as err:
         fc = err.failure_cases
@@ -124,7 +125,7 @@ def _failures(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
         )
     if contract.unique_key:
         key_cols = list(contract.unique_key)
-        dup = frame.duplicated(subset=key_cols, keep="first")
+        dup = _key_values(contract, frame, key_cols, parsed).duplicated(keep="first")
         if dup.any():
             key = ", ".join(key_cols)
             dups = pd.DataFrame(
@@ -140,6 +141,18 @@ def _failures(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
             failures = pd.concat([failures, dups], ignore_index=True)
     failures = pd.concat([failures, *_cross_column_failures(contract, frame)], ignore_index=True)
     return failures.dropna(subset=["index"])
+
+
+def _key_values(contract: Contract, frame: pd.DataFrame, key_cols: list[str], parsed: Parser) -> pd.DataFrame:
+    """The unique key as values, not spellings: 'FIXD' and 'Suspension', or '01/04/2024' and
+    '2024-04-01', are the same key. A cell that does not parse keeps its trimmed text."""
+    values = {}
+    for name in key_cols:
+        text = frame[name].fillna("").astype(str).str.strip()
+        column = contract.column(name)
+        typed = parsed(frame[name], column) if column.type != "string" else text
+        values[name] = typed.astype(object).where(typed.notna(), "\0" + text)
+    return pd.DataFrame(values, index=frame.index)
 
 
 def _cross_column_failures(contract: Contract, frame: pd.DataFrame) -> list[pd.DataFrame]:
