@@ -275,7 +275,9 @@ def write_update(
     )
     header_row = len(title_rows) + 1
     first, copy = F.physical_rows(order, header_row + 1)
-    records, kept = _fault_records(rel, injected, first, copy, header_row, dict(headers), cells)
+    records, kept = F.fault_records(
+        rel, injected, first, copy, header_row, dict(headers), "ref", cells["ref"].text
+    )
     if drop_column is not None:
         kept[:] = False
         records.insert(
@@ -326,34 +328,3 @@ def _inject(plan: F.FaultPlan, cells: dict[str, W.Cells], as_at: date) -> Inject
             cells[column].set(row, text, numeric=numeric)
         injected[row] = (column, text, numeric, _FAULT_NAMES[kind])
     return injected
-
-
-def _fault_records(
-    rel: str,
-    injected: Injected,
-    first: np.ndarray,
-    copy: np.ndarray,
-    header_row: int,
-    header_of: dict[str, str],
-    cells: dict[str, W.Cells],
-) -> tuple[list[dict], np.ndarray]:
-    """One record per fault at its physical row, and which rows ingest keeps."""
-    records: list[dict] = []
-    kept = np.ones(first.size, dtype=bool)
-    for row, (column, text, numeric, fault) in sorted(injected.items(), key=lambda kv: first[kv[0]]):
-        kept[row] = fault == "duplicate_row"  # ingest keeps a duplicate's first occurrence
-        physical = int(copy[row]) if fault == "duplicate_row" else int(first[row])
-        record = {
-            "file": rel,
-            "row": physical,
-            "data_row": physical - header_row,
-            "column": header_of[column],
-            "canonical_column": column,
-            "value": float(text) if numeric else text,
-            "fault": fault,
-            "ref": str(cells["ref"].text[row]),
-        }
-        if fault == "duplicate_row":
-            record["duplicate_of_row"] = int(first[row])
-        records.append(record)
-    return records, kept

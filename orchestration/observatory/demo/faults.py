@@ -75,3 +75,37 @@ def physical_rows(order: np.ndarray, first_data_row: int) -> tuple[np.ndarray, n
     first[order[is_first]] = positions[is_first] + first_data_row
     second[order[~is_first]] = positions[~is_first] + first_data_row
     return first, second
+
+
+def fault_records(
+    rel: str,
+    injected: dict[int, tuple[str, str, bool, str]],
+    first: np.ndarray,
+    copy: np.ndarray,
+    header_row: int,
+    header_of: dict[str, str],
+    id_column: str,
+    ids: np.ndarray,
+) -> tuple[list[dict], np.ndarray]:
+    """One record per injected fault (clean row -> (canonical column, text, numeric, fault name)) at
+    its physical row, in file order, naming the row's ``id_column`` value; and which clean rows stay
+    valid (a duplicate's original does: ingest keeps the first occurrence)."""
+    records: list[dict] = []
+    valid = np.ones(first.size, dtype=bool)
+    for row, (column, text, numeric, fault) in sorted(injected.items(), key=lambda kv: first[kv[0]]):
+        valid[row] = fault == "duplicate_row"
+        physical = int(copy[row]) if fault == "duplicate_row" else int(first[row])
+        record = {
+            "file": rel,
+            "row": physical,
+            "data_row": physical - header_row,
+            "column": header_of[column],
+            "canonical_column": column,
+            "value": float(text) if numeric else text,
+            "fault": fault,
+            id_column: str(ids[row]),
+        }
+        if fault == "duplicate_row":
+            record["duplicate_of_row"] = int(first[row])
+        records.append(record)
+    return records, valid

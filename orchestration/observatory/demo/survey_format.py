@@ -308,7 +308,10 @@ def write_file(
         title_rows, footer_rows = _write_xlsx(inbox_dir / name, authority, year, ctx.seed, headers, columns)
     header_row = len(title_rows) + 1
     first, copy = F.physical_rows(order, header_row + 1)
-    records, excluded = _fault_records(rel, injected, first, copy, header_row, dict(headers), cells)
+    records, kept = F.fault_records(
+        rel, injected, first, copy, header_row, dict(headers), "respondent_id", cells["respondent_id"].text
+    )
+    excluded = ~kept
     if drop_column is not None:
         excluded[:] = True
         records.insert(0, _missing_column(rel, drop_column, dict(supplier.headers)[drop_column]))
@@ -381,37 +384,6 @@ def _inject(plan: F.FaultPlan, cells: dict[str, W.Cells], supplier: Supplier, ye
             cells[column].set(row, text, numeric=numeric)
         injected[row] = (column, text, numeric, fault)
     return injected
-
-
-def _fault_records(
-    rel: str,
-    injected: Injected,
-    first: np.ndarray,
-    copy: np.ndarray,
-    header_row: int,
-    header_of: dict[str, str],
-    cells: dict[str, W.Cells],
-) -> tuple[list[dict], np.ndarray]:
-    """One record per fault at its physical row, and which clean rows leave the statistics."""
-    records: list[dict] = []
-    excluded = np.zeros(first.size, dtype=bool)
-    for row, (column, text, numeric, fault) in sorted(injected.items(), key=lambda kv: first[kv[0]]):
-        excluded[row] = fault != "duplicate_row"  # ingest keeps a duplicate's first occurrence
-        physical = int(copy[row]) if fault == "duplicate_row" else int(first[row])
-        record = {
-            "file": rel,
-            "row": physical,
-            "data_row": physical - header_row,
-            "column": header_of[column],
-            "canonical_column": column,
-            "value": float(text) if numeric else text,
-            "fault": fault,
-            "respondent_id": str(cells["respondent_id"].text[row]),
-        }
-        if fault == "duplicate_row":
-            record["duplicate_of_row"] = int(first[row])
-        records.append(record)
-    return records, excluded
 
 
 def _missing_column(rel: str, canonical: str, header: str) -> dict:
