@@ -59,6 +59,25 @@ def use_data_dir(
     return paths
 
 
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The bundled demo borough (seed 7, five years) through the whole pipeline, once per session.
+
+    Yields the paths, the ground truth, the refresh result and summary; tests read the published
+    snapshot (what boards see) or, read-only, the warehouse."""
+    import duckdb  # noqa: F401  (imported here so a session without this fixture does not pay for it)
+    from observatory.demo import generate
+    from observatory.refresh import run_refresh
+
+    root = tmp_path_factory.mktemp("demo") / "data"
+    with pytest.MonkeyPatch.context() as mp:
+        paths = use_data_dir(mp, root, authority=None, key=None, demo=True)
+        paths.inbox.mkdir(parents=True)
+        truth = generate(paths.inbox, seed=7)
+        result, summary = run_refresh()
+        yield {"paths": paths, "truth": truth, "result": result, "summary": summary}
+
+
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch) -> config.Paths:
     """A fresh synthetic-demo data directory, set as OBSERVATORY_DATA_DIR for the test."""

@@ -24,7 +24,9 @@ def main() -> None:
 @click.option(
     "--dirty", is_flag=True, help="Inject the faults real extracts carry (recorded in ground_truth.json)."
 )
-@click.option("--years", default=4, show_default=True)
+@click.option(
+    "--years", default=5, show_default=True, help="Years of data; 5 gives the Fingertips 5-point trend."
+)
 def demo(seed: int, scale: str, dirty: bool, years: int) -> None:
     """Write the synthetic demo councils' extracts into the inbox."""
     from tqdm import tqdm

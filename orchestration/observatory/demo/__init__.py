@@ -56,7 +56,7 @@ def generate(
     seed: int = 42,
     scale: str = "borough",
     dirty: bool = False,
-    years: int = 4,
+    years: int = 5,
     on_progress: Callable[[str, int], None] | None = None,
 ) -> dict:
     """Write demo extracts into inbox/<source>/ and inbox/ground_truth.json; return the ground-truth dict.
