@@ -62,6 +62,8 @@ published as (
     select
         with_reference.authority_code,
         coalesce(authorities.authority_name, with_reference.authority_code) as authority_name,
+        authorities.region_name,
+        authorities.sub_region,
         with_reference.period,
         with_reference.period_end_year::integer as period_end_year,
         with_reference.indicator_id,
