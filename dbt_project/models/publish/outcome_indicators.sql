@@ -4,6 +4,29 @@
 -- derived from it, or from a suppressed reference group. A zero is a true zero. Fingertips rows are
 -- published as OHID published them (OHID applies its own suppression; its note is kept).
 {%- set k = var('disclosure_min_count') %}
+{#- Figures withheld with their cell (own counts suppressed), or also with the reference group's:
+    (column, decimal places or none). -#}
+{%- set withheld_with_cell = [
+    ('value', 4), ('lower_ci', 4), ('upper_ci', 4), ('gap_to_authority', 4), ('compared_with_authority', none),
+    ('share_difference_pp', 2), ('compared_with_london', none), ('compared_with_england', none),
+    ('compared_with_neighbours', none), ('trend_chi2', 3),
+] %}
+{%- set withheld_with_reference = [
+    ('rri', 4), ('rri_lower_ci', 4), ('rri_upper_ci', 4), ('is_rri_significant', none), ('gap_to_reference', 4),
+    ('gap_to_reference_lower_ci', 4), ('gap_to_reference_upper_ci', 4), ('compared_with_reference', none),
+] %}
+{%- set guarded = [] %}
+{%- for hidden_when, columns in [
+    ('is_suppressed', withheld_with_cell), ('is_suppressed or is_reference_suppressed', withheld_with_reference),
+] %}
+    {%- for column, digits in columns %}
+        {%- set shown = 'with_reference.' ~ column %}
+        {%- do guarded.append(
+            'case when not (' ~ hidden_when | replace('is_', 'with_reference.is_') ~ ') then '
+            ~ ('round(' ~ shown ~ ', ' ~ digits ~ ')' if digits is not none else shown) ~ ' end as ' ~ column
+        ) %}
+    {%- endfor %}
+{%- endfor %}
 with
 
 indicators as (
@@ -41,12 +64,7 @@ with_reference as (
     from flagged
     left join flagged as reference
         on
-            flagged.authority_code = reference.authority_code
-            and flagged.period = reference.period
-            and flagged.indicator_id = reference.indicator_id
-            and flagged.sex = reference.sex
-            and flagged.fsm = reference.fsm
-            and flagged.sen = reference.sen
+            {{ join_on('flagged', 'reference', ['authority_code', 'period', 'indicator_id', 'sex', 'fsm', 'sen']) }}
             and flagged.reference_code = reference.ethnicity_code
             and reference.ethnicity_level = if(flagged.ethnicity_level = 'major', 'major', reference.ethnicity_level)
             and reference.ethnicity_level in ('dfe_main', 'census2021', 'major')
@@ -93,9 +111,7 @@ published as (
             when with_reference.is_suppressed then 'c'
             when with_reference.value is null then 'x'
         end as value_symbol,
-        case when not with_reference.is_suppressed then round(with_reference.value, 4) end as value,
-        case when not with_reference.is_suppressed then round(with_reference.lower_ci, 4) end as lower_ci,
-        case when not with_reference.is_suppressed then round(with_reference.upper_ci, 4) end as upper_ci,
+        {{ guarded | join(', ') }},
         with_reference.reference_code as reference_group,
         with_reference.ethnicity_code = with_reference.reference_code as is_reference_group,
         case
@@ -104,56 +120,11 @@ published as (
             when with_reference.is_suppressed or with_reference.is_reference_suppressed then 'c'
             when with_reference.rri is null and with_reference.statistic not in ('mean') then 'x'
         end as rri_symbol,
-        case
-            when not (with_reference.is_suppressed or with_reference.is_reference_suppressed)
-                then round(with_reference.rri, 4)
-        end as rri,
-        case
-            when not (with_reference.is_suppressed or with_reference.is_reference_suppressed)
-                then round(with_reference.rri_lower_ci, 4)
-        end as rri_lower_ci,
-        case
-            when not (with_reference.is_suppressed or with_reference.is_reference_suppressed)
-                then round(with_reference.rri_upper_ci, 4)
-        end as rri_upper_ci,
-        case
-            when not (with_reference.is_suppressed or with_reference.is_reference_suppressed)
-                then with_reference.is_rri_significant
-        end as is_rri_significant,
-        case
-            when not (with_reference.is_suppressed or with_reference.is_reference_suppressed)
-                then round(with_reference.gap_to_reference, 4)
-        end as gap_to_reference,
-        case
-            when not (with_reference.is_suppressed or with_reference.is_reference_suppressed)
-                then round(with_reference.gap_to_reference_lower_ci, 4)
-        end as gap_to_reference_lower_ci,
-        case
-            when not (with_reference.is_suppressed or with_reference.is_reference_suppressed)
-                then round(with_reference.gap_to_reference_upper_ci, 4)
-        end as gap_to_reference_upper_ci,
-        case
-            when not (with_reference.is_suppressed or with_reference.is_reference_suppressed)
-                then with_reference.compared_with_reference
-        end as compared_with_reference,
         round(with_reference.authority_value, 4) as authority_value,
-        case when not with_reference.is_suppressed then round(with_reference.gap_to_authority, 4) end
-            as gap_to_authority,
-        case when not with_reference.is_suppressed then with_reference.compared_with_authority end
-            as compared_with_authority,
-        case when not with_reference.is_suppressed then round(with_reference.share_difference_pp, 2) end
-            as share_difference_pp,
         round(with_reference.london_value, 4) as london_value,
-        case when not with_reference.is_suppressed then with_reference.compared_with_london end
-            as compared_with_london,
         round(with_reference.england_value, 4) as england_value,
-        case when not with_reference.is_suppressed then with_reference.compared_with_england end
-            as compared_with_england,
         round(with_reference.neighbours_value, 4) as neighbours_value,
         with_reference.neighbours_count::integer as neighbours_count,
-        case when not with_reference.is_suppressed then with_reference.compared_with_neighbours end
-            as compared_with_neighbours,
-        case when not with_reference.is_suppressed then round(with_reference.trend_chi2, 3) end as trend_chi2,
         case when with_reference.is_suppressed then 'Cannot be calculated' else with_reference.trend end as trend,
         round(with_reference.unknown_ethnicity_pct, 2) as unknown_ethnicity_pct,
         with_reference.published_value_note as value_note

@@ -5,13 +5,18 @@
 -- whom the Census counts apart (OARA): the resident denominator folds Arab residents into OOTH too,
 -- so numerator and denominator describe the same group.
 {%- set cell_keys = [
-    'authority_code', 'period', 'period_end_year', 'breakdown', 'ethnicity_level', 'ethnicity_code', 'sex'
+    'authority_code', 'period', 'period_end_year', 'breakdown', 'ethnicity_level', 'ethnicity_code', 'sex', 'fsm',
+    'sen',
 ] %}
-{%- set conditions = [] %}
-{%- for key in cell_keys %}
-    {%- do conditions.append('population.' ~ key ~ ' = care.' ~ key) %}
-{%- endfor %}
-{%- set join_on = conditions | join(' and ') %}
+{%- set indicators = {
+    'csc_cla_rate': {
+        'numerator': 'looked_after', 'denominator': 'residents_0_17', 'records': 'looked_after',
+        'unknown': 'looked_after_unknown',
+    },
+    'csc_cpp_rate': {
+        'numerator': 'on_plan', 'denominator': 'residents_0_17', 'records': 'on_plan', 'unknown': 'on_plan_unknown',
+    },
+} %}
 with
 
 episodes as (
@@ -110,34 +115,12 @@ joined as (
     from population
     -- Children of a sex the estimates do not hold have no denominator; the 'All' cells count them.
     left join care
-        on {{ join_on }}
+        on {{ join_on('population', 'care', cell_keys) }}
     where population.residents_0_17 > 0
 ),
 
 final as (
-    {%- for indicator_id, column in {'csc_cla_rate': 'looked_after', 'csc_cpp_rate': 'on_plan'}.items() %}
-        select
-            authority_code,
-            period,
-            period_end_year,
-            '{{ indicator_id }}' as indicator_id,
-            breakdown,
-            ethnicity_level,
-            ethnicity_code,
-            sex,
-            'All' as fsm,
-            'All' as sen,
-            cast({{ column }} as double) as numerator,
-            cast(residents_0_17 as double) as denominator,
-            cast(null as double) as sum_squares,
-            cast(null as double) as sum_weight_squares,
-            cast({{ column }} as double) as records,
-            cast({{ column }}_unknown as double) as records_unknown_ethnicity
-        from joined
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ outcome_indicator_rows('joined', indicators) }}
 )
 
 select * from final

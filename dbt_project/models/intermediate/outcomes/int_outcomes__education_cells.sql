@@ -5,20 +5,23 @@
 -- pupils with results (KS4). Outcome rows whose pupil is not on that year's census drop out here:
 -- the ingest contracts already quarantine them, so none are expected.
 {%- set indicators = {
-    'edu_gld_pct': ['gld', 'gld_assessed', 'null'],
-    'edu_attainment8_avg': ['attainment8_sum', 'ks4_pupils', 'attainment8_sum_squares'],
-    'edu_em_grade5_pct': ['em_grade5', 'em_grade5_assessed', 'null'],
-    'edu_suspension_rate': ['suspensions', 'pupils', 'null'],
-    'edu_one_plus_suspension_pct': ['pupils_suspended', 'pupils', 'null'],
-    'edu_permanent_exclusion_rate': ['permanent_exclusions', 'pupils', 'null'],
-    'edu_sen_support_pct': ['sen_support', 'pupils', 'null'],
-    'edu_ehc_plan_pct': ['ehc_plan', 'pupils', 'null'],
-} %}
-{%- set denominator_unknown = {
-    'pupils': 'count(*) filter (where eth_census2021 is null)',
-    'gld_assessed': 'count(is_gld) filter (where eth_census2021 is null)',
-    'ks4_pupils': 'count(attainment8) filter (where eth_census2021 is null)',
-    'em_grade5_assessed': 'count(is_em_grade5) filter (where eth_census2021 is null)',
+    'edu_gld_pct': {'numerator': 'gld', 'denominator': 'gld_assessed', 'unknown': 'gld_assessed_unknown'},
+    'edu_attainment8_avg': {
+        'numerator': 'attainment8_sum', 'denominator': 'ks4_pupils', 'unknown': 'ks4_pupils_unknown',
+        'sum_squares': 'attainment8_sum_squares',
+    },
+    'edu_em_grade5_pct': {
+        'numerator': 'em_grade5', 'denominator': 'em_grade5_assessed', 'unknown': 'em_grade5_assessed_unknown',
+    },
+    'edu_suspension_rate': {'numerator': 'suspensions', 'denominator': 'pupils', 'unknown': 'pupils_unknown'},
+    'edu_one_plus_suspension_pct': {
+        'numerator': 'pupils_suspended', 'denominator': 'pupils', 'unknown': 'pupils_unknown',
+    },
+    'edu_permanent_exclusion_rate': {
+        'numerator': 'permanent_exclusions', 'denominator': 'pupils', 'unknown': 'pupils_unknown',
+    },
+    'edu_sen_support_pct': {'numerator': 'sen_support', 'denominator': 'pupils', 'unknown': 'pupils_unknown'},
+    'edu_ehc_plan_pct': {'numerator': 'ehc_plan', 'denominator': 'pupils', 'unknown': 'pupils_unknown'},
 } %}
 with
 
@@ -116,39 +119,16 @@ cells as (
             'attainment8_sum_squares': 'sum(attainment8 * attainment8)',
             'em_grade5_assessed': 'count(is_em_grade5)',
             'em_grade5': 'count(*) filter (where is_em_grade5)',
-            'pupils_unknown': denominator_unknown['pupils'],
-            'gld_assessed_unknown': denominator_unknown['gld_assessed'],
-            'ks4_pupils_unknown': denominator_unknown['ks4_pupils'],
-            'em_grade5_assessed_unknown': denominator_unknown['em_grade5_assessed'],
+            'pupils_unknown': 'count(*) filter (where eth_census2021 is null)',
+            'gld_assessed_unknown': 'count(is_gld) filter (where eth_census2021 is null)',
+            'ks4_pupils_unknown': 'count(attainment8) filter (where eth_census2021 is null)',
+            'em_grade5_assessed_unknown': 'count(is_em_grade5) filter (where eth_census2021 is null)',
         },
     ) }}
 ),
 
 final as (
-    {%- for indicator_id, columns in indicators.items() %}
-        select
-            authority_code,
-            period,
-            period_end_year,
-            '{{ indicator_id }}' as indicator_id,
-            breakdown,
-            ethnicity_level,
-            ethnicity_code,
-            sex,
-            fsm,
-            sen,
-            cast({{ columns[0] }} as double) as numerator,
-            cast({{ columns[1] }} as double) as denominator,
-            cast({{ columns[2] }} as double) as sum_squares,
-            cast(null as double) as sum_weight_squares,
-            cast({{ columns[1] }} as double) as records,
-            cast({{ columns[1] }}_unknown as double) as records_unknown_ethnicity
-        from cells
-        where {{ columns[1] }} > 0
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ outcome_indicator_rows('cells', indicators) }}
 )
 
 select * from final

@@ -5,27 +5,47 @@
 -- residents aged 10-17 -> stop and searches of children -> first-time entrants -> remands -> custody.
 -- Numerators keep records of unknown ethnicity at the 'all' level only (see outcome_cells).
 {%- set indicators = {
-    'yj_first_time_entrant_rate': ['yj.first_time_entrants', 'population.residents_10_17', 'yj.first_time_entrants', 'yj.first_time_entrants_unknown'],
-    'yj_custody_pct': ['yj.custody', 'yj.court_outcomes', 'yj.court_outcomes', 'yj.court_outcomes_unknown'],
-    'yj_remand_custody_pct': ['yj.remand_youth_detention', 'yj.court_outcomes', 'yj.court_outcomes', 'yj.court_outcomes_unknown'],
-    'yj_reoffending_pct': ['yj.first_time_entrants_reoffended', 'yj.first_time_entrants', 'yj.first_time_entrants', 'yj.first_time_entrants_unknown'],
-    'police_stop_search_rate': ['searches.searches', 'population.residents', 'searches.searches', 'searches.searches_unknown'],
-    'yj_stage1_stop_search_rate': ['searches.searches_10_17', 'population.residents_10_17', 'searches.searches_10_17', 'searches.searches_10_17_unknown'],
-    'yj_stage2_fte_per_100_searches': ['yj.first_time_entrants', 'searches.searches_10_17', 'yj.first_time_entrants', 'yj.first_time_entrants_unknown'],
-    'yj_stage3_remand_per_100_fte': ['yj.remands', 'yj.first_time_entrants', 'yj.remands', 'yj.remands_unknown'],
-    'yj_stage4_custody_per_100_remands': ['yj.custody', 'yj.remands', 'yj.custody', 'yj.custody_unknown'],
+    'yj_first_time_entrant_rate': {
+        'numerator': 'yj__first_time_entrants', 'denominator': 'population__residents_10_17',
+        'records': 'yj__first_time_entrants', 'unknown': 'yj__first_time_entrants_unknown',
+    },
+    'yj_custody_pct': {
+        'numerator': 'yj__custody', 'denominator': 'yj__court_outcomes', 'unknown': 'yj__court_outcomes_unknown',
+    },
+    'yj_remand_custody_pct': {
+        'numerator': 'yj__remand_youth_detention', 'denominator': 'yj__court_outcomes',
+        'unknown': 'yj__court_outcomes_unknown',
+    },
+    'yj_reoffending_pct': {
+        'numerator': 'yj__first_time_entrants_reoffended', 'denominator': 'yj__first_time_entrants',
+        'unknown': 'yj__first_time_entrants_unknown',
+    },
+    'police_stop_search_rate': {
+        'numerator': 'searches__searches', 'denominator': 'population__residents',
+        'records': 'searches__searches', 'unknown': 'searches__searches_unknown',
+    },
+    'yj_stage1_stop_search_rate': {
+        'numerator': 'searches__searches_10_17', 'denominator': 'population__residents_10_17',
+        'records': 'searches__searches_10_17', 'unknown': 'searches__searches_10_17_unknown',
+    },
+    'yj_stage2_fte_per_100_searches': {
+        'numerator': 'yj__first_time_entrants', 'denominator': 'searches__searches_10_17',
+        'records': 'yj__first_time_entrants', 'unknown': 'yj__first_time_entrants_unknown',
+    },
+    'yj_stage3_remand_per_100_fte': {
+        'numerator': 'yj__remands', 'denominator': 'yj__first_time_entrants',
+        'records': 'yj__remands', 'unknown': 'yj__remands_unknown',
+    },
+    'yj_stage4_custody_per_100_remands': {
+        'numerator': 'yj__custody', 'denominator': 'yj__remands',
+        'records': 'yj__custody', 'unknown': 'yj__custody_unknown',
+    },
 } %}
 {%- set cell_keys = [
-    'authority_code', 'period', 'period_end_year', 'breakdown', 'ethnicity_level', 'ethnicity_code', 'sex'
+    'authority_code', 'period', 'period_end_year', 'breakdown', 'ethnicity_level', 'ethnicity_code', 'sex', 'fsm',
+    'sen',
 ] %}
-{%- set join_on = {} %}
-{%- for relation in ['yj', 'search_cells', 'population'] %}
-    {%- set conditions = [] %}
-    {%- for key in cell_keys %}
-        {%- do conditions.append('cell_keys.' ~ key ~ ' = ' ~ relation ~ '.' ~ key) %}
-    {%- endfor %}
-    {%- do join_on.update({relation: conditions | join(' and ')}) %}
-{%- endfor %}
+
 with
 
 outcomes as (
@@ -144,36 +164,12 @@ joined as (
         cell_keys
     {%- for relation in ['yj', 'search_cells', 'population'] %}
     left join {{ relation }}
-        on {{ join_on[relation] }}
+        on {{ join_on('cell_keys', relation, cell_keys) }}
     {%- endfor %}
 ),
 
 final as (
-    {%- for indicator_id, columns in indicators.items() %}
-        select
-            authority_code,
-            period,
-            period_end_year,
-            '{{ indicator_id }}' as indicator_id,
-            breakdown,
-            ethnicity_level,
-            ethnicity_code,
-            sex,
-            'All' as fsm,
-            'All' as sen,
-            cast({{ columns[0] | replace('.', '__') }} as double) as numerator,
-            cast({{ columns[1] | replace('.', '__') }} as double) as denominator,
-            cast(null as double) as sum_squares,
-            cast(null as double) as sum_weight_squares,
-            cast({{ columns[2] | replace('.', '__') }} as double) as records,
-            cast({{ columns[3] | replace('.', '__') }} as double) as records_unknown_ethnicity
-        from joined
-        -- A cell needs a denominator; a population cell without any event is a true zero.
-        where {{ columns[1] | replace('.', '__') }} > 0
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ outcome_indicator_rows('joined', indicators) }}
 )
 
 select * from final

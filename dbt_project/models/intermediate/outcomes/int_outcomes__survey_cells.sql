@@ -44,30 +44,18 @@ cells as (
 ),
 
 final as (
+    {%- set indicators = {} %}
     {%- for indicator_id, question in questions.items() %}
-        select
-            authority_code,
-            period,
-            period_end_year,
-            '{{ indicator_id }}' as indicator_id,
-            breakdown,
-            ethnicity_level,
-            ethnicity_code,
-            sex,
-            'All' as fsm,
-            'All' as sen,
-            cast(coalesce({{ question[0] }}_positive, 0) as double) as numerator,
-            cast({{ question[0] }}_base as double) as denominator,
-            cast(null as double) as sum_squares,
-            cast({{ question[0] }}_base_squares as double) as sum_weight_squares,
-            cast({{ question[0] }}_respondents as double) as records,
-            cast({{ question[0] }}_unknown as double) as records_unknown_ethnicity
-        from cells
-        where {{ question[0] }}_respondents > 0
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
+        {%- do indicators.update({indicator_id: {
+            'numerator': 'coalesce(' ~ question[0] ~ '_positive, 0)',
+            'denominator': question[0] ~ '_base',
+            'sum_weight_squares': question[0] ~ '_base_squares',
+            'records': question[0] ~ '_respondents',
+            'unknown': question[0] ~ '_unknown',
+            'where': question[0] ~ '_respondents > 0',
+        }}) %}
     {%- endfor %}
+    {{ outcome_indicator_rows('cells', indicators) }}
 )
 
 select * from final

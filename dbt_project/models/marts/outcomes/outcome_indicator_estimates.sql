@@ -7,6 +7,9 @@
 {%- set confidence = var('outcome_confidence') %}
 {%- set reference_code = var('outcome_reference_group') %}
 {%- set reference_major = var('outcome_reference_major_group') %}
+{#- A cell's siblings: the same authority, period, indicator, sex, FSM and SEN. -#}
+{%- set same_cell = ['authority_code', 'period', 'indicator_id', 'sex', 'fsm', 'sen'] %}
+{%- set cell_keys = same_cell + ['breakdown', 'ethnicity_level', 'ethnicity_code'] %}
 with
 
 cells as (
@@ -222,46 +225,17 @@ compared as (
     from estimated
     left join reference
         on
-            estimated.authority_code = reference.authority_code
-            and estimated.period = reference.period
-            and estimated.indicator_id = reference.indicator_id
-            and estimated.sex = reference.sex
-            and estimated.fsm = reference.fsm
-            and estimated.sen = reference.sen
+            {{ join_on('estimated', 'reference', same_cell) }}
             and estimated.reference_scope = reference.reference_scope
             and estimated.ethnicity_level != 'all'
     left join overall
-        on
-            estimated.authority_code = overall.authority_code
-            and estimated.period = overall.period
-            and estimated.indicator_id = overall.indicator_id
-            and estimated.sex = overall.sex
-            and estimated.fsm = overall.fsm
-            and estimated.sen = overall.sen
+        on {{ join_on('estimated', 'overall', same_cell) }}
     left join known_totals
-        on
-            estimated.authority_code = known_totals.authority_code
-            and estimated.period = known_totals.period
-            and estimated.indicator_id = known_totals.indicator_id
-            and estimated.sex = known_totals.sex
-            and estimated.fsm = known_totals.fsm
-            and estimated.sen = known_totals.sen
+        on {{ join_on('estimated', 'known_totals', same_cell) }}
     left join unknown_share
-        on
-            estimated.authority_code = unknown_share.authority_code
-            and estimated.period = unknown_share.period
-            and estimated.indicator_id = unknown_share.indicator_id
+        on {{ join_on('estimated', 'unknown_share', ['authority_code', 'period', 'indicator_id']) }}
     left join comparators
-        on
-            estimated.authority_code = comparators.authority_code
-            and estimated.period = comparators.period
-            and estimated.indicator_id = comparators.indicator_id
-            and estimated.breakdown = comparators.breakdown
-            and estimated.ethnicity_level = comparators.ethnicity_level
-            and estimated.ethnicity_code = comparators.ethnicity_code
-            and estimated.sex = comparators.sex
-            and estimated.fsm = comparators.fsm
-            and estimated.sen = comparators.sen
+        on {{ join_on('estimated', 'comparators', cell_keys) }}
 ),
 
 -- The five most recent single-year points up to each period (Fingertips' recent trend).
