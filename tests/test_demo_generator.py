@@ -132,13 +132,13 @@ def test_ground_truth_file_matches_return_value(borough):
     inbox, truth = borough
     assert json.loads((inbox / "ground_truth.json").read_text(encoding="utf-8")) == truth
     assert truth["synthetic"] is True and truth["mode"] == "clean" and _hr(truth)["faults"] == []
-    assert truth["snapshot_dates"] == ["2022-03-31", "2023-03-31", "2024-03-31", "2025-03-31"]
+    assert truth["snapshot_dates"] == ["2021-03-31", "2022-03-31", "2023-03-31", "2024-03-31", "2025-03-31"]
 
 
 def test_everything_says_synthetic(borough):
     inbox, truth = borough
     files = [p for p in (inbox / SOURCE).iterdir()]
-    assert len(files) == 4 and all("synthetic" in p.name for p in files)
+    assert len(files) == 5 and all("synthetic" in p.name for p in files)
     assert [a["code"] for a in truth["authorities"]] == ["X09000001"]
     assert truth["authorities"][0]["name"] == "Northbrook (synthetic)"
     xlsx = [r for r in _hr(truth)["files"] if r["format"] == "xlsx"]
