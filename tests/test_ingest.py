@@ -358,3 +358,20 @@ def test_a_duplicate_spelled_differently_is_still_a_duplicate(tmp_path):
         [3, "unique: a second row for the same start_date, category"]
     ]
     assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+
+
+def test_an_extract_without_an_authority_column_takes_the_code_in_its_file_name(tmp_path):
+    """A partnership loads many boroughs' extracts into one data directory: a file named with its
+    authority's code belongs to that authority, not to the one configured (X09000001 here), and a
+    second borough's file for the same period does not replace the first's."""
+    con = duckdb.connect()
+    for code in ("E09000030", "E09000033"):
+        rows = [hr_row(f"{code}-{i}", "White British", 20 + i) for i in range(3)]
+        path = write_csv(tmp_path / f"hr_payroll_{code}_2024-03-31.csv", rows)
+        assert load_file(con, CONTRACT, path, demo=True).status == "loaded"
+    unnamed = write_csv(tmp_path / "hr_payroll_2024-03-31.csv", good_rows(2))
+    load_file(con, CONTRACT, unnamed, demo=True)
+    counts = con.execute(
+        "select authority_code, count(*) from raw.hr_payroll group by 1 order by 1"
+    ).fetchall()
+    assert counts == [("E09000030", 3), ("E09000033", 3), ("X09000001", 2)]
