@@ -1,18 +1,22 @@
--- Mean and median hourly pay gaps and bonus gaps of each ethnic group against the comparator
--- (White British) per authority, snapshot and ethnicity level: gap = (A - B) / A x 100.
--- Hourly gaps use full-pay relevant employees; bonus gaps use relevant employees paid a bonus.
+-- Mean and median hourly pay gaps and bonus gaps of each cell against its comparator per authority,
+-- snapshot, dimension and level: gap = (A - B) / A x 100. One method for every dimension
+-- (int_hr__pay_gap_cells): ethnic groups against White British, women against men, ethnicity x sex
+-- against White British men. Hourly gaps use full-pay relevant employees; bonus gaps use relevant
+-- employees paid a bonus.
 with
 
 employees as (
-    select * from {{ ref('int_hr__employees_by_ethnicity_level') }}
+    select * from {{ ref('int_hr__pay_gap_cells') }}
 ),
 
 groups as (
     select
         authority_code,
         snapshot_date,
+        dimension,
         ethnicity_level,
         reported_group as ethnicity_group,
+        sex_group as sex,
         min(reported_order) as display_order,
         any_value(parent_group) as parent_group,
         bool_or(is_comparator) as is_comparator,
@@ -24,7 +28,7 @@ groups as (
         avg(bonus_pay_12m) filter (where received_bonus) as mean_bonus_pay,
         median(bonus_pay_12m) filter (where received_bonus) as median_bonus_pay
     from employees
-    group by authority_code, snapshot_date, ethnicity_level, reported_group
+    group by authority_code, snapshot_date, dimension, ethnicity_level, reported_group, sex_group
 ),
 
 comparators as (
@@ -36,6 +40,7 @@ gaps as (
     select
         groups.*,
         comparators.ethnicity_group as comparator_group,
+        comparators.sex as comparator_sex,
         100.0 * groups.bonus_recipients / groups.relevant_headcount as bonus_recipient_pct,
         case
             when not groups.is_comparator
@@ -64,6 +69,7 @@ gaps as (
         on
             groups.authority_code = comparators.authority_code
             and groups.snapshot_date = comparators.snapshot_date
+            and groups.dimension = comparators.dimension
             and groups.ethnicity_level = comparators.ethnicity_level
 )
 
