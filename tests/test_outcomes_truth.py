@@ -181,3 +181,11 @@ def test_suppressed_cells_hide_every_derived_figure(outcomes):
     assert len(suppressed) > 0
     for column in ("numerator", "denominator", "value", "lower_ci", "upper_ci", "rri", "gap_to_reference"):
         assert suppressed[column].isna().all(), column
+
+
+def test_the_reference_group_is_not_compared_with_itself(outcomes):
+    reference = outcomes[outcomes["is_reference_group"].fillna(False).astype(bool)]
+    assert set(reference["ethnicity_code"]) == {"WBRI", "White"}
+    assert (reference["rri_symbol"] == "z").all()
+    for column in ("rri", "rri_lower_ci", "gap_to_reference", "compared_with_reference"):
+        assert reference[column].isna().all(), column

@@ -16,8 +16,10 @@
     ('gap_to_reference_lower_ci', 4), ('gap_to_reference_upper_ci', 4), ('compared_with_reference', none),
 ] %}
 {%- set guarded = [] %}
+{#- The reference group's own RRI (1) and gap (0) say nothing: not applicable (symbol z). -#}
 {%- for hidden_when, columns in [
-    ('is_suppressed', withheld_with_cell), ('is_suppressed or is_reference_suppressed', withheld_with_reference),
+    ('is_suppressed', withheld_with_cell),
+    ('is_suppressed or is_reference_suppressed or is_reference_row', withheld_with_reference),
 ] %}
     {%- for column, digits in columns %}
         {%- set shown = 'with_reference.' ~ column %}
@@ -60,7 +62,8 @@ flagged as (
 with_reference as (
     select
         flagged.*,
-        coalesce(reference.is_suppressed, false) as is_reference_suppressed
+        coalesce(reference.is_suppressed, false) as is_reference_suppressed,
+        coalesce(flagged.ethnicity_code = flagged.reference_code, false) as is_reference_row
     from flagged
     left join flagged as reference
         on
