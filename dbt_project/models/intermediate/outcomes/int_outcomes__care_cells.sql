@@ -57,7 +57,7 @@ children as (
 children_at_year_end as (
     select
         authority_code,
-        cast(year(year_ending) - 1 as varchar) || '/' || right(cast(year(year_ending) as varchar), 2) as period,
+        {{ reporting_period('year(year_ending)') }} as period,
         year(year_ending) as period_end_year,
         census_code as eth_census2021,
         ethnicity_major_group as eth_major,
@@ -71,7 +71,7 @@ children_at_year_end as (
 residents as (
     select
         authority_code,
-        cast(mid_year as varchar) || '/' || right(cast(mid_year + 1 as varchar), 2) as period,
+        {{ reporting_period('mid_year + 1') }} as period,
         mid_year + 1 as period_end_year,
         if(census_code = 'OARA', 'OOTH', census_code) as eth_census2021,
         ethnicity_major_group as eth_major,

@@ -51,7 +51,7 @@ with
 outcomes as (
     select
         authority_code,
-        cast(year(year_ending) - 1 as varchar) || '/' || right(cast(year(year_ending) as varchar), 2) as period,
+        {{ reporting_period('year(year_ending)') }} as period,
         year(year_ending) as period_end_year,
         census_code as eth_census2021,
         ethnicity_major_group as eth_major,
@@ -67,7 +67,7 @@ outcomes as (
 searches as (
     select
         authority_code,
-        cast(year(year_ending) - 1 as varchar) || '/' || right(cast(year(year_ending) as varchar), 2) as period,
+        {{ reporting_period('year(year_ending)') }} as period,
         year(year_ending) as period_end_year,
         census_code as eth_census2021,
         ethnicity_major_group as eth_major,
@@ -81,7 +81,7 @@ searches as (
 residents as (
     select
         authority_code,
-        cast(mid_year as varchar) || '/' || right(cast(mid_year + 1 as varchar), 2) as period,
+        {{ reporting_period('mid_year + 1') }} as period,
         mid_year + 1 as period_end_year,
         census_code as eth_census2021,
         ethnicity_major_group as eth_major,

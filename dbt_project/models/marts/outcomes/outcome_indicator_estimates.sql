@@ -247,7 +247,11 @@ trended as (
         list(numerator) over recent as trend_numerators,
         list(denominator) over recent as trend_denominators,
         list(value) over recent as trend_values,
-        list(standard_error) over recent as trend_standard_errors
+        list(standard_error) over recent as trend_standard_errors,
+        obs_normal_lower(gap_to_reference, gap_to_reference_standard_error, {{ confidence }})
+            as gap_to_reference_lower_ci,
+        obs_normal_upper(gap_to_reference, gap_to_reference_standard_error, {{ confidence }})
+            as gap_to_reference_upper_ci
     from compared
     window recent as (
         partition by authority_code, indicator_id, breakdown, ethnicity_level, ethnicity_code, sex, fsm, sen
@@ -284,21 +288,13 @@ final as (
         rri_upper_ci,
         rri_lower_ci > 1 or rri_upper_ci < 1 as is_rri_significant,
         gap_to_reference,
-        obs_normal_lower(gap_to_reference, gap_to_reference_standard_error, {{ confidence }})
-            as gap_to_reference_lower_ci,
-        obs_normal_upper(gap_to_reference, gap_to_reference_standard_error, {{ confidence }})
-            as gap_to_reference_upper_ci,
+        gap_to_reference_lower_ci,
+        gap_to_reference_upper_ci,
         case
             when ethnicity_level = 'all' then null
             when statistic = 'published' then obs_compare(value, lower_ci, upper_ci, reference_value, polarity)
             when statistic = 'mean' or statistic = 'weighted_proportion'
-                then
-                    obs_compare(
-                        gap_to_reference,
-                        obs_normal_lower(gap_to_reference, gap_to_reference_standard_error, {{ confidence }}),
-                        obs_normal_upper(gap_to_reference, gap_to_reference_standard_error, {{ confidence }}),
-                        0, polarity
-                    )
+                then obs_compare(gap_to_reference, gap_to_reference_lower_ci, gap_to_reference_upper_ci, 0, polarity)
             else obs_compare(rri, rri_lower_ci, rri_upper_ci, 1, polarity)
         end as compared_with_reference,
         authority_value,
