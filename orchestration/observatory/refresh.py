@@ -20,7 +20,7 @@ def ensure_manifest() -> None:
     inputs = [
         p
         for p in project.rglob("*")
-        if p.suffix in {".sql", ".yml", ".csv"} and "target" not in p.relative_to(project).parts
+        if p.suffix in {".sql", ".yml", ".csv", ".py"} and "target" not in p.relative_to(project).parts
     ]
     if manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in inputs):
         return

@@ -1,25 +1,29 @@
 -- PUBLIC INTERFACE: publish.outcome_indicators (see _publish__models.yml). The outcome mart with
--- disclosure control (methods reference §7): a count of 1..k-1 (numerator or denominator; for a
--- survey, respondents) is shown as "c" and so is every value, interval, RRI, gap and comparison
--- derived from it, or from a suppressed reference group. A zero is a true zero. Fingertips rows are
--- published as OHID published them (OHID applies its own suppression; its note is kept).
-{%- set k = var('disclosure_min_count') %}
+-- disclosure control (methods reference §7, int_disclosure__outcome_flags): a count of 1..k-1
+-- (numerator or denominator; for a survey, respondents) is shown as "c", and so are the cells hidden
+-- so that none can be recovered by subtraction (secondary suppression), with every value, interval,
+-- RRI, gap and comparison derived from them, from a suppressed reference group or from a suppressed
+-- authority total. A zero is a true zero. Fingertips rows are published as OHID published them (OHID
+-- applies its own suppression; its note is kept).
 {#- Figures withheld with their cell (own counts suppressed), or also with the reference group's:
     (column, decimal places or none). -#}
 {%- set withheld_with_cell = [
-    ('value', 4), ('lower_ci', 4), ('upper_ci', 4), ('gap_to_authority', 4), ('compared_with_authority', none),
-    ('share_difference_pp', 2), ('compared_with_london', none), ('compared_with_england', none),
+    ('value', 4), ('lower_ci', 4), ('upper_ci', 4), ('share_difference_pp', 2), ('compared_with_london', none), ('compared_with_england', none),
     ('compared_with_neighbours', none), ('trend_chi2', 3),
 ] %}
 {%- set withheld_with_reference = [
     ('rri', 4), ('rri_lower_ci', 4), ('rri_upper_ci', 4), ('is_rri_significant', none), ('gap_to_reference', 4),
     ('gap_to_reference_lower_ci', 4), ('gap_to_reference_upper_ci', 4), ('compared_with_reference', none),
 ] %}
+{%- set withheld_with_authority = [
+    ('authority_value', 4), ('gap_to_authority', 4), ('compared_with_authority', none),
+] %}
 {%- set guarded = [] %}
 {#- The reference group's own RRI (1) and gap (0) say nothing: not applicable (symbol z). -#}
 {%- for hidden_when, columns in [
     ('is_suppressed', withheld_with_cell),
     ('is_suppressed or is_reference_suppressed or is_reference_row', withheld_with_reference),
+    ('is_suppressed or is_authority_suppressed', withheld_with_authority),
 ] %}
     {%- for column, digits in columns %}
         {%- set shown = 'with_reference.' ~ column %}
@@ -47,24 +51,36 @@ authorities as (
     select * from {{ ref('authorities') }}
 ),
 
+disclosure as (
+    select * from {{ ref('int_disclosure__outcome_flags') }}
+),
+
 flagged as (
     select
-        *,
-        case statistic
-            when 'published' then false
-            when 'weighted_proportion' then records between 1 and {{ k }} - 1
-            when 'mean' then denominator between 1 and {{ k }} - 1
-            else numerator between 1 and {{ k }} - 1 or denominator between 1 and {{ k }} - 1
-        end as is_suppressed
+        indicators.*,
+        -- Fingertips rows have no flags: OHID's publication, shown as published.
+        coalesce(disclosure.is_primary_suppressed or disclosure.is_secondary_suppressed, false) as is_suppressed
     from indicators
+    left join disclosure
+        on {{ join_on('indicators', 'disclosure', [
+            'authority_code', 'period', 'indicator_id', 'ethnicity_level', 'ethnicity_code', 'sex', 'fsm', 'sen'
+        ]) }}
+    -- Only the cells disclosure control has cleared (DfE extended codes crossed with sex, FSM or SEN
+    -- are not published: see observatory.disclosure_tables.published_outcome_rows).
+    where disclosure.authority_code is not null or indicators.statistic = 'published'
 ),
 
 with_reference as (
     select
         flagged.*,
         coalesce(reference.is_suppressed, false) as is_reference_suppressed,
-        coalesce(flagged.ethnicity_code = flagged.reference_code, false) as is_reference_row
+        coalesce(flagged.ethnicity_code = flagged.reference_code, false) as is_reference_row,
+        coalesce(overall.is_suppressed, false) as is_authority_suppressed
     from flagged
+    left join flagged as overall
+        on
+            {{ join_on('flagged', 'overall', ['authority_code', 'period', 'indicator_id', 'sex', 'fsm', 'sen']) }}
+            and overall.ethnicity_level = 'all'
     left join flagged as reference
         on
             {{ join_on('flagged', 'reference', ['authority_code', 'period', 'indicator_id', 'sex', 'fsm', 'sen']) }}
@@ -123,7 +139,6 @@ published as (
             when with_reference.is_suppressed or with_reference.is_reference_suppressed then 'c'
             when with_reference.rri is null and with_reference.statistic not in ('mean') then 'x'
         end as rri_symbol,
-        round(with_reference.authority_value, 4) as authority_value,
         round(with_reference.london_value, 4) as london_value,
         round(with_reference.england_value, 4) as england_value,
         round(with_reference.neighbours_value, 4) as neighbours_value,

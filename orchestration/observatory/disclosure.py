@@ -1,0 +1,530 @@
+"""Disclosure control for published tables (methods reference §7): primary and secondary suppression,
+and the differencing attack that proves them.
+
+A published table is a set of cells, each with counts (numerator, denominator, headcount...). Its
+additive structure gives linear relations between cells: the total of a dimension is the sum of its
+values (sex all = female + male), and an ethnic group is the sum of the groups within it at any finer
+level (Black = African + Caribbean + Other Black; Black African = Somali + Nigerian + ...). An
+attacker who knows those relations can solve for a suppressed cell from published ones: by
+subtracting one row from a total, one table from a linked table, or any longer chain.
+
+`equations` writes every such relation down, keeping only those that hold exactly in the true counts
+(an ethnicity total includes people of unknown ethnicity, so "total = sum of groups" holds only where
+there are none: an attacker who assumes it elsewhere recovers a wrong value). `recoverable` finds
+every suppressed cell whose value is a linear function of the published ones: for the suppressed
+cells S of a connected block of equations A, cell j is determined iff the null space of A[:, S] is
+zero in coordinate j. That covers every differencing attack at once, however long the chain.
+`protect` suppresses small counts (primary), then, while any small count is recoverable, the
+smallest published cell of a relation it sits in (secondary), until none is. The audit attacks the
+published table with the same algebra and reports what it recovers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import bmat, csr_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import lsqr
+
+CELL = "_cell"
+TOL = 1e-6
+# Blocks with more hidden cells than this use sparse iterative algebra instead of a dense SVD.
+DENSE_LIMIT = 400
+
+
+def _free_coordinates(a) -> np.ndarray:
+    """How far each unknown of A x = b is from being pinned down: the largest coordinate of random
+    vectors projected onto the null space of A. Zero (to rounding) iff the unknown is determined."""
+    n = a.shape[1]
+    if n <= DENSE_LIMIT:
+        # The null space from the SVD's right vectors; full U is never needed (m may be large).
+        dense = a.toarray()
+        _, sv, vt = np.linalg.svd(dense, full_matrices=dense.shape[0] < n)
+        rank = int((sv > sv.max(initial=0) * max(dense.shape) * np.finfo(float).eps).sum())
+        basis = vt[rank:]
+        return np.abs(basis).max(axis=0) if len(basis) else np.zeros(n)
+    rng = np.random.default_rng(0)
+    spread = np.zeros(n)
+    for _ in range(3):
+        probe = rng.standard_normal(n)
+        w = lsqr(a.T, probe, atol=1e-14, btol=1e-14, iter_lim=20 * n)[0]
+        spread = np.maximum(spread, np.abs(probe - a.T @ w))
+    return spread
+
+
+def _isolate(a, units: np.ndarray) -> np.ndarray:
+    """y with A'y = each unit vector (a column of `units`), least squares."""
+    if a.shape[1] <= DENSE_LIMIT:
+        return np.linalg.lstsq(a.toarray().T, units, rcond=None)[0]
+    return np.column_stack(
+        [
+            lsqr(a.T, units[:, j], atol=1e-14, btol=1e-14, iter_lim=20 * a.shape[1])[0]
+            for j in range(units.shape[1])
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class FlatDimension:
+    """A dimension whose total row is the sum of every other value (sex: all = F + M)."""
+
+    column: str
+    total: str
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """Ethnicity at several levels: a group is the sum of the groups of another level within it.
+
+    `members` has one row per (level, code, atom): the finest codes a group stands for. Any group
+    whose atoms all belong to a group at another level is counted in it.
+    """
+
+    level_column: str
+    code_column: str
+    members: pd.DataFrame = field(compare=False)  # level, code, atom
+    overlapping_levels: tuple[str, ...] = ("custom",)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a published table adds up: partitions never summed over, dimensions, protected counts."""
+
+    partition: tuple[str, ...]
+    dimensions: tuple[FlatDimension | Hierarchy, ...]
+    counts: tuple[str, ...]
+    # Sums published beside the counts (total Attainment 8 points): not small in themselves, but a
+    # suppressed row's sum is as confidential as its count.
+    sums: tuple[str, ...] = ()
+    # Rows the table does not publish but an attacker can work out (people of unknown ethnicity,
+    # from the published unknown share), marked True in this column: known values in every
+    # relation, never suppressed, never counted as a disclosure.
+    attacker_knows: str | None = None
+
+    @property
+    def dimension_columns(self) -> list[str]:
+        cols: list[str] = []
+        for d in self.dimensions:
+            cols += [d.level_column, d.code_column] if isinstance(d, Hierarchy) else [d.column]
+        return cols
+
+    @property
+    def key(self) -> list[str]:
+        return list(self.partition) + self.dimension_columns
+
+
+def primary(cells: pd.DataFrame, counts: Iterable[str], k: int) -> pd.Series:
+    """A cell with any count from 1 to k-1 (fractional counts: above 0, below k)."""
+    flags = pd.Series(False, index=cells.index)
+    for column in counts:
+        values = cells[column]
+        flags |= (values > 0) & (values < k)
+    return flags
+
+
+# --- Relations ----------------------------------------------------------------------------------
+
+
+def _flat_relations(cells: pd.DataFrame, layout: Layout, dim: FlatDimension) -> pd.DataFrame:
+    others = [c for c in layout.key if c != dim.column]
+    parents = cells.loc[cells[dim.column] == dim.total, [*others, CELL]]
+    children = cells.loc[cells[dim.column] != dim.total, [*others, CELL]]
+    pairs = parents.merge(children, on=others, suffixes=("_parent", "_child"))
+    return pairs.rename(columns={f"{CELL}_parent": "parent", f"{CELL}_child": "child"}).assign(
+        relation=dim.column
+    )[["parent", "child", "relation"]]
+
+
+def _hierarchy_templates(hierarchy: Hierarchy) -> pd.DataFrame:
+    """The relations between groups, by code: (template, parent level, parent code, child level, child
+    code). At a partition level (every person in one group) a group is the sum of the groups of
+    another level inside it. An overlapping level (custom groups such as Black (all), Ethnic
+    minorities) adds: a group = an overlapping group inside it + the groups of a partition level that
+    make up the rest (All = Ethnic minorities + White British)."""
+    m = hierarchy.members
+    groups = {key: frozenset(g["atom"]) for key, g in m.groupby(["level", "code"])}
+    levels = sorted({lv for lv, _ in groups})
+    partition_levels = [lv for lv in levels if lv not in hierarchy.overlapping_levels]
+    rows = []
+    for parent, atoms in groups.items():
+        for level in partition_levels:
+            if level == parent[0]:
+                continue
+            inside = [g for g in groups if g[0] == level and groups[g] <= atoms]
+            rows += [(parent, level, child, "rest") for child in inside]
+        for part in groups:
+            if part[0] not in hierarchy.overlapping_levels or part == parent or not groups[part] <= atoms:
+                continue
+            for level in partition_levels:
+                rest = [
+                    g for g in groups if g[0] == level and groups[g] <= atoms and not groups[g] & groups[part]
+                ]
+                template = f"{part[0]}:{part[1]}+{level}"
+                rows += [(parent, template, part, "part")] + [(parent, template, c, "rest") for c in rest]
+    columns = ["lv_p", "cd_p", "template", "lv_c", "cd_c", "role"]
+    return pd.DataFrame(
+        [(p[0], p[1], t, c[0], c[1], r) for p, t, c, r in rows], columns=columns
+    ).drop_duplicates()
+
+
+def _hierarchy_relations(cells: pd.DataFrame, layout: Layout, dim: Hierarchy) -> pd.DataFrame:
+    others = [c for c in layout.key if c not in (dim.level_column, dim.code_column)]
+    lv, cd = dim.level_column, dim.code_column
+    templates = _hierarchy_templates(dim)
+    parents = cells[[*others, lv, cd, CELL]].merge(templates, left_on=[lv, cd], right_on=["lv_p", "cd_p"])
+    children = cells[[*others, lv, cd, CELL]].rename(columns={lv: "lv_c", cd: "cd_c", CELL: "child"})
+    linked = parents.merge(children, on=[*others, "lv_c", "cd_c"])
+    # A relation needs the level it sums over in the table: where a source has no rows at that level
+    # (no Census codes in school data), "All = Black Caribbean heritage + nothing" is no relation.
+    has_rest = linked["role"].eq("rest").groupby([linked[CELL], linked["template"]]).transform("any")
+    linked = linked[has_rest]
+    return linked.rename(columns={CELL: "parent", "template": "relation"})[["parent", "child", "relation"]]
+
+
+def equations(cells: pd.DataFrame, layout: Layout, column: str) -> pd.DataFrame:
+    """Long table (equation, cell, coefficient) of the relations that hold exactly for `column`.
+
+    One equation per parent cell and child level (or flat dimension): parent - sum(children) = 0.
+    `cells` must carry the true counts and a `_cell` id.
+    """
+    frames = []
+    for dim in layout.dimensions:
+        if isinstance(dim, Hierarchy):
+            frames.append(_hierarchy_relations(cells, layout, dim))
+        else:
+            frames.append(_flat_relations(cells, layout, dim))
+    rel = pd.concat(frames, ignore_index=True)
+    # A relation needs a parent and at least one other cell (a template whose parts are all
+    # missing from the table says nothing).
+    rel = rel[rel["parent"] != rel["child"]]
+    if rel.empty:
+        return pd.DataFrame(columns=["equation", CELL, "coef"])
+    rel["equation"] = rel.groupby(["parent", "relation"]).ngroup()
+    long = pd.concat(
+        [
+            rel[["equation", "parent"]].drop_duplicates().rename(columns={"parent": CELL}).assign(coef=1.0),
+            rel[["equation", "child"]].rename(columns={"child": CELL}).assign(coef=-1.0),
+        ],
+        ignore_index=True,
+    )
+    values = long[CELL].map(cells.set_index(CELL)[column])
+    by_equation = (long["coef"] * values).groupby(long["equation"])
+    # An equation with a member of unknown true value (a cell the table does not hold) is not used.
+    residual = by_equation.sum().where(values.isna().groupby(long["equation"]).sum() == 0)
+    exact = residual.index[residual.abs() < TOL]
+    return long[long["equation"].isin(exact)].reset_index(drop=True)
+
+
+# --- The attack -----------------------------------------------------------------------------------
+
+
+def _only(matrix, columns: np.ndarray):
+    """The matrix with only the entries in the given columns (a boolean mask over them)."""
+    masked = matrix.multiply(columns.astype(np.int32)).tocsr()
+    masked.eliminate_zeros()
+    return masked
+
+
+class System:
+    """The exact relations of one count column as a sparse matrix: equations x cells, entries +-1.
+    Hidden cells are a boolean vector over the cells."""
+
+    def __init__(self, eqs: pd.DataFrame, n_cells: int):
+        codes, self.n_eq = pd.factorize(eqs["equation"])[0], eqs["equation"].nunique()
+        self.a = csr_matrix(
+            (eqs["coef"].to_numpy(float), (codes, eqs[CELL].to_numpy())), shape=(self.n_eq, n_cells)
+        )
+        self.incidence = abs(self.a).astype(np.int32).tocsr()
+        self.by_cell = self.incidence.T.tocsr()
+        self._solved: dict = {}
+        self._settled: set = set()  # equations of known cells and one hidden cell
+
+    def lone_breakers(self, hidden: np.ndarray, known: np.ndarray, cost: np.ndarray) -> set:
+        """The classic rule, all equations at once: where an equation has exactly one hidden cell,
+        the cheapest published cell of it. Once no equation has one, no hidden cell (small or
+        not) falls to the simple attack, so cells hidden to protect others are protected too.
+        A hidden cell alone in an equation of cells the attacker knows cannot be protected: it
+        counts as known, which may leave the next equation with one hidden cell."""
+        hidden = hidden.copy()
+        chosen: set = set()
+        while True:
+            lone = np.flatnonzero(self.incidence @ hidden.astype(np.int32) == 1)
+            lone = lone[~np.isin(lone, list(self._settled))] if self._settled else lone
+            if not len(lone):
+                return chosen
+            candidates = _only(self.incidence[lone], ~hidden & ~known).tocoo()
+            covered = np.zeros(len(lone), bool)
+            covered[candidates.row] = True
+            if candidates.nnz:
+                order = np.lexsort((candidates.col, cost[candidates.col], candidates.row))
+                rows, cols = candidates.row[order], candidates.col[order]
+                first = np.r_[True, rows[1:] != rows[:-1]]
+                chosen |= set(cols[first].tolist())
+            if covered.all():
+                return chosen
+            # Equations of known cells and one hidden one: that one is given away whatever we hide.
+            bare = lone[~covered]
+            self._settled |= set(bare.tolist())
+            given = _only(self.incidence[bare], hidden).tocoo().col
+            hidden[given] = False
+
+    def members_of_cell(self, cell: int) -> np.ndarray:
+        """Every cell sharing an equation with `cell`."""
+        equations = self.by_cell[cell].indices
+        return np.unique(self.incidence[equations].indices)
+
+    def members(self, equation: int) -> np.ndarray:
+        row = self.incidence[equation]
+        return row.indices
+
+    def peel(self, hidden: np.ndarray, equations: np.ndarray | None = None) -> dict:
+        """The simple attack, by rounds: an equation with one hidden cell gives that cell's value,
+        which may leave another with one. Returns each cell found and the equation that gave it."""
+        incidence = self.incidence if equations is None else self.incidence[equations]
+        ids = np.arange(self.n_eq) if equations is None else equations
+        unknown = hidden.copy()
+        found: dict = {}
+        while True:
+            per_equation = incidence @ unknown.astype(np.int32)
+            single = np.flatnonzero(per_equation == 1)
+            if not len(single):
+                return found
+            rows = _only(incidence[single], unknown).tocoo()
+            cells, first = np.unique(rows.col, return_index=True)
+            found.update(zip(cells.tolist(), ids[single[rows.row[first]]].tolist(), strict=True))
+            unknown[cells] = False
+
+    def core(self, hidden: np.ndarray) -> tuple[set, np.ndarray, np.ndarray]:
+        """Shrink the attack before the algebra: cells the simple attack recovers, then prune hidden
+        cells in a single remaining equation (free: they absorb it, so it says nothing about the
+        others), until neither applies. Returns the cells found, the equations left and the hidden
+        cells left: what needs the null space."""
+        found = set(self.peel(hidden))
+        unknown = hidden.copy()
+        unknown[list(found)] = False
+        live = np.flatnonzero(self.incidence @ unknown.astype(np.int32) > 0)
+        while len(live):
+            sub = _only(self.incidence[live], unknown).tocsc()
+            per_cell = np.diff(sub.indptr)
+            free = np.flatnonzero(per_cell == 1)
+            if not len(free):
+                break
+            drop = np.unique(sub[:, free].tocoo().row)
+            live = np.delete(live, drop)
+            more = self.peel(unknown, live)
+            if more:
+                found |= set(more)
+                unknown[list(more)] = False
+            live = live[self.incidence[live] @ unknown.astype(np.int32) > 0]
+        return found, live, unknown
+
+    def blocks(self, live: np.ndarray, unknown: np.ndarray):
+        """Independent blocks of the core: equations linked through hidden cells they share."""
+        sub = _only(self.incidence[live], unknown)
+        cells = np.flatnonzero(unknown & (np.asarray(sub.sum(axis=0)).ravel() > 0))
+        if not len(cells):
+            return
+        sub = sub[:, cells]
+        n = len(live)
+        graph = bmat([[None, sub], [sub.T, None]])
+        _, label = connected_components(graph, directed=False)
+        for lab in np.unique(label[:n]):
+            yield live[label[:n] == lab], cells[label[n:] == lab]
+
+    def determined(self, hidden: np.ndarray) -> set:
+        """Hidden cells whose value follows from the published ones: cell j of a block is
+        determined iff the null space of the block's hidden columns is zero in coordinate j."""
+        found, live, unknown = self.core(hidden)
+        for equations, cells in self.blocks(live, unknown):
+            signature = (equations.tobytes(), cells.tobytes())
+            if signature not in self._solved:  # most blocks are unchanged from the last round
+                spread = _free_coordinates(self.a[equations][:, cells])
+                self._solved[signature] = cells[spread < 1e-7].tolist()
+            found |= set(self._solved[signature])
+        return found
+
+    def _blocks_with(self, hidden: np.ndarray, targets: set):
+        live = np.flatnonzero(self.incidence @ hidden.astype(np.int32) > 0)
+        for equations, cells in self.blocks(live, hidden):
+            if targets & set(cells.tolist()):
+                yield equations, cells
+
+    def recover(self, hidden: np.ndarray, values: np.ndarray, targets: set) -> dict:
+        """The attacker's solution for each target: least squares on the published values (exact
+        for a determined cell)."""
+        out = {}
+        for equations, cells in self._blocks_with(hidden, targets):
+            a = self.a[equations]
+            shown = np.where(hidden, 0.0, np.nan_to_num(values))
+            b = -(a @ shown)
+            solution = lsqr(a[:, cells], b, atol=1e-14, btol=1e-14)[0]
+            out.update({int(c): float(v) for c, v in zip(cells, solution, strict=True) if c in targets})
+        return out
+
+    def witnesses(self, hidden: np.ndarray, targets: set) -> dict:
+        """For each recoverable target, the published cells its attack uses, as (sure, used).
+
+        A combination y of the core equations isolates the target (y'A_hidden = e_target); the
+        published cells with a non-zero weight in y'A are `used`. Hiding cell p stops every such
+        attack when p's column lies in the column space of A_hidden (no other y avoids it) and y'a_p
+        is not zero: those are `sure`. (Large blocks get `used` only.)"""
+        out = {}
+        _, live, unknown = self.core(hidden)
+        for equations, cells in self.blocks(live, unknown):
+            mine = [c for c in cells.tolist() if c in targets]
+            if not mine:
+                continue
+            a = self.a[equations]
+            shown = np.flatnonzero((np.asarray(abs(a).sum(axis=0)).ravel() > 0) & ~hidden)
+            a_shown = a[:, shown].toarray()
+            units = (cells[:, None] == np.array(mine)[None, :]).astype(float)
+            y = _isolate(a[:, cells], units)
+            weights = a_shown.T @ y
+            in_span = np.zeros(len(shown), bool)
+            if len(cells) <= DENSE_LIMIT and len(shown):
+                # In the column space iff A_hidden x = a_p has an exact solution.
+                a_hidden = a[:, cells].toarray()
+                x = np.linalg.lstsq(a_hidden, a_shown, rcond=None)[0]
+                in_span = np.abs(a_hidden @ x - a_shown).max(axis=0) < 1e-9
+            for j, target in enumerate(mine):
+                used = np.abs(weights[:, j]) > 1e-9
+                out[target] = (shown[used & in_span].tolist(), shown[used].tolist())
+        return out
+
+
+# --- Protection -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Protection:
+    cells: pd.DataFrame  # the input with is_primary_suppressed, is_secondary_suppressed
+    rounds: int
+    secondary: int
+
+
+def _cost(cells: pd.DataFrame, layout: Layout) -> np.ndarray:
+    """Order of preference for secondary suppression: inner cells before margins (a total of some
+    dimension) and the grand total last, non-zero cells before zeros (a hidden zero protects
+    nothing an attacker cannot guess), then the smallest."""
+    totals = pd.Series(0, index=cells.index)
+    for d in layout.dimensions:
+        if isinstance(d, Hierarchy):
+            totals += (cells[d.level_column] == "all").astype(int)
+        else:
+            totals += (cells[d.column] == d.total).astype(int)
+    size = cells[list(layout.counts)].fillna(0).max(axis=1)
+    return (totals * 1e12 + (size <= 0).astype(int) * 1e9 + size).to_numpy()
+
+
+def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) -> Protection:
+    """Primary suppression, then secondary until no small count is recoverable from the rest.
+
+    First the classic rule, by rounds, cheaply: no equation may keep exactly one hidden cell (the
+    simple attack, peel, then finds nothing). Then the exact attack (null space) looks for small
+    counts recoverable only by solving equations together, and its witnesses choose what else to
+    hide. Both repeat until neither recovers a small count.
+    """
+    cells = cells.reset_index(drop=True).copy()
+    n = len(cells)
+    cells[CELL] = np.arange(n)
+    known = (
+        cells[layout.attacker_knows].fillna(False).astype(bool).to_numpy()
+        if layout.attacker_knows
+        else np.zeros(n, bool)
+    )
+    is_primary = primary(cells, layout.counts, k).to_numpy() & ~known
+    hidden = is_primary.copy()
+    small = {c: ((cells[c] > 0) & (cells[c] < k)).to_numpy() for c in layout.counts}
+    small |= {c: is_primary & cells[c].notna().to_numpy() for c in layout.sums}
+    systems = {c: System(equations(cells, layout, c), n) for c in [*layout.counts, *layout.sums]}
+    cost = _cost(cells, layout)
+    rounds = 0
+    while rounds < max_rounds:
+        rounds += 1
+        added: set = set()
+        for system in systems.values():
+            added |= system.lone_breakers(hidden, known, cost)
+        if not added:
+            for column, system in systems.items():
+                exposed = {c for c in system.determined(hidden) if small[column][c]}
+                for target, (sure, used) in system.witnesses(hidden, exposed).items():
+                    # A cell that stops every attack on the target if there is one; else one the
+                    # attack uses, beside the target (far ones can often be routed around).
+                    near = set(system.members_of_cell(target).tolist())
+                    for pool in (sure, used):
+                        fresh = [c for c in pool if c not in added and not known[c]]
+                        if fresh:
+                            added.add(min(fresh, key=lambda c: (c not in near, cost[c], c)))
+                            break
+        if not added:
+            break  # nothing recovers a small count (or nothing is left to hide: the audit says)
+        hidden[list(added)] = True
+    cells["is_primary_suppressed"] = is_primary
+    cells["is_secondary_suppressed"] = hidden & ~is_primary
+    secondary = int(cells["is_secondary_suppressed"].sum())
+    return Protection(cells.drop(columns=CELL), rounds, secondary)
+
+
+# --- Audit ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leak:
+    table: str
+    key: dict
+    column: str
+    true_value: float
+    recovered_value: float
+
+    def __str__(self) -> str:
+        where = ", ".join(f"{k}={v}" for k, v in self.key.items())
+        return (
+            f"{self.table}: {self.column} of ({where}) is suppressed but recoverable by differencing "
+            f"published cells: {self.recovered_value:g} (true value {self.true_value:g})"
+        )
+
+
+def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, table: str) -> list[Leak]:
+    """Attack a published table: every suppressed count from 1 to k-1 that differencing recovers.
+
+    `published` holds the counts as published (null where suppressed), `truth` the true counts, both
+    keyed by the layout's key. A count shown although it is below k is a leak too.
+    """
+    key = layout.key
+    columns = [*layout.counts, *layout.sums]
+    extra = [layout.attacker_knows] if layout.attacker_knows else []
+    cells = published[key + columns + extra].merge(
+        truth[key + columns], on=key, how="left", suffixes=("", "_true"), validate="1:1"
+    )
+    cells[CELL] = np.arange(len(cells))
+    derived = cells[layout.attacker_knows].fillna(False).astype(bool) if extra else False
+    # A row whose count is suppressed as small: its sums are confidential too.
+    row_small = primary(
+        cells.rename(columns={f"{c}_true": f"_t_{c}" for c in layout.counts}),
+        [f"_t_{c}" for c in layout.counts],
+        k,
+    )
+    leaks: list[Leak] = []
+    for column in columns:
+        true = cells[f"{column}_true"]
+        shown = cells[column]
+        small = ((true > 0) & (true < k) if column in layout.counts else row_small & true.notna()) & ~derived
+        for i in cells.index[small & shown.notna()]:
+            leaks.append(Leak(table, cells.loc[i, key].to_dict(), column, true[i], shown[i]))
+        # Relations are those true in the data; the attacker knows the published values only.
+        system = System(equations(cells[[*key, CELL]].assign(**{column: true}), layout, column), len(cells))
+        hidden = shown.isna().to_numpy()
+        exposed = {c for c in system.determined(hidden) if small.iloc[c]}
+        if exposed:
+            found = system.recover(hidden, shown.to_numpy(float), exposed)
+            for c in sorted(exposed):
+                leaks.append(Leak(table, cells.loc[c, key].to_dict(), column, true.iloc[c], found[c]))
+    return leaks
+
+
+def members_from_rows(rows: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=["level", "code", "atom"])

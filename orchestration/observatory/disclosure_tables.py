@@ -1,0 +1,127 @@
+"""How each published table adds up, declared once: the dbt models that protect them and the audit
+that attacks the published snapshot both read these layouts (observatory.disclosure does the work).
+
+Each entry names the published table, the private model holding its true counts, the layout, and a
+function turning rows of either (published or true) into the layout's cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from observatory.disclosure import FlatDimension, Hierarchy, Layout, protect
+
+# --- publish.outcome_indicators ---------------------------------------------------------------------
+
+OUTCOME_KEY = [
+    "authority_code",
+    "period",
+    "indicator_id",
+    "ethnicity_level",
+    "ethnicity_code",
+    "sex",
+    "fsm",
+    "sen",
+]
+UNKNOWN_LEVEL, UNKNOWN_CODE = "unknown", "Unknown"
+
+
+def outcome_layout(members: pd.DataFrame) -> Layout:
+    """Ethnicity at every level x sex x FSM x SEN, within an authority, period and indicator.
+
+    Counts by the indicator's statistic: events and population (proportions and rates: numerator and
+    denominator), pupils (means: the denominator), respondents (surveys: weighted numerators are not
+    published), and the total score of a mean, confidential with its row.
+    """
+    unknown = pd.DataFrame({"level": [UNKNOWN_LEVEL], "code": [UNKNOWN_CODE], "atom": ["unknown"]})
+    return Layout(
+        partition=("authority_code", "period", "indicator_id"),
+        dimensions=(
+            Hierarchy(
+                "ethnicity_level",
+                "ethnicity_code",
+                pd.concat([members, unknown], ignore_index=True),
+                overlapping_levels=("custom", UNKNOWN_LEVEL),
+            ),
+            FlatDimension("sex", "All"),
+            FlatDimension("fsm", "All"),
+            FlatDimension("sen", "All"),
+        ),
+        counts=("events", "population", "respondents"),
+        sums=("score_total",),
+        attacker_knows="is_derived",
+    )
+
+
+def outcome_cells(rows: pd.DataFrame, respondents: str) -> pd.DataFrame:
+    """Cells of the outcome layout from the estimates mart or the published table.
+
+    Fingertips rows (statistic 'published') are OHID's own publication and are left out. One row per
+    cell is added for people of unknown ethnicity (the overall count less the major groups'): the
+    published unknown-ethnicity share and share differences let an attacker work it out, so it is
+    treated as known.
+    """
+    rows = rows[rows["statistic"] != "published"]
+    stat = rows["statistic"]
+    cells = rows[OUTCOME_KEY].copy()
+    cells["events"] = rows["numerator"].where(stat.isin(["proportion", "rate"]))
+    cells["population"] = rows["denominator"].where(stat.isin(["proportion", "rate", "mean"]))
+    cells["respondents"] = rows[respondents].where(stat == "weighted_proportion")
+    cells["score_total"] = rows["numerator"].where(stat == "mean")
+    cells["is_derived"] = False
+    counts = ["events", "population", "respondents", "score_total"]
+    cell = ["authority_code", "period", "indicator_id", "sex", "fsm", "sen"]
+    overall = cells[cells["ethnicity_level"] == "all"].set_index(cell)[counts]
+    known = cells[cells["ethnicity_level"] == "major"].groupby(cell)[counts].sum(min_count=1)
+    # Only where groups of known ethnicity exist: the attacker derives the unknown count from them
+    # (with the unknown share and the share differences); with none, All is not split at all.
+    unknown = (overall - known.reindex(overall.index)).dropna(how="all").reset_index()
+    unknown = unknown.assign(ethnicity_level=UNKNOWN_LEVEL, ethnicity_code=UNKNOWN_CODE, is_derived=True)
+    return pd.concat([cells, unknown[cells.columns]], ignore_index=True)
+
+
+def published_outcome_rows(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The cells publish.outcome_indicators carries. DfE extended codes (Somali, Nigerian, Turkish,
+    Kurdish...) are published for ethnicity alone: crossed with sex, FSM or SEN half their cells
+    fall below k, and their suppression would hide much of the rest. Those intersections are read
+    at a broader level (methods §7): DfE main codes, or the custom groups (Somali, Turkish and
+    Kurdish) which keep every breakdown."""
+    intersection = (estimates[["sex", "fsm", "sen"]] != "All").any(axis=1)
+    return estimates[~((estimates["ethnicity_level"] == "extended") & intersection)]
+
+
+def protect_outcomes(estimates: pd.DataFrame, members: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Suppression flags for every published estimate cell (publish.outcome_indicators joins it and
+    publishes only the cells it lists, and Fingertips rows)."""
+    cells = outcome_cells(published_outcome_rows(estimates), respondents="records")
+    result = protect(cells, outcome_layout(members), k).cells
+    result = result[~result["is_derived"]]
+    return result[[*OUTCOME_KEY, "is_primary_suppressed", "is_secondary_suppressed"]].reset_index(drop=True)
+
+
+# --- Registry ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A published table under audit: its true counts (a private model) and how both make cells."""
+
+    name: str
+    truth_relation: str  # schema.table in the warehouse
+    layout: Callable[[pd.DataFrame], Layout]  # from the ethnicity members
+    published_cells: Callable[[pd.DataFrame], pd.DataFrame]
+    truth_cells: Callable[[pd.DataFrame], pd.DataFrame]
+
+
+PUBLISHED_TABLES = [
+    PublishedTable(
+        name="outcome_indicators",
+        truth_relation="marts.outcome_indicator_estimates",
+        layout=outcome_layout,
+        published_cells=lambda rows: outcome_cells(rows, respondents="respondents"),
+        truth_cells=lambda rows: outcome_cells(published_outcome_rows(rows), respondents="records"),
+    ),
+]

@@ -1,0 +1,181 @@
+"""Disclosure control (methods reference §7): secondary suppression and the differencing audit.
+
+Small hand-made tables with known attacks: a 2-way table with margins, ethnicity at two levels
+linked to ethnicity x sex, an attack that needs equations solved together (beyond subtracting one
+row), the unknown-ethnicity row an attacker can derive, and sums published beside counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from observatory.disclosure import (
+    CELL,
+    FlatDimension,
+    Hierarchy,
+    Layout,
+    System,
+    audit,
+    equations,
+    protect,
+)
+
+K = 5
+
+
+def two_way(values: dict[tuple[str, str], int]) -> pd.DataFrame:
+    """Ethnicity x sex with every margin and the grand total."""
+    rows = [("p", e, s, v) for (e, s), v in values.items()]
+    groups = sorted({e for e, _ in values})
+    sexes = sorted({s for _, s in values})
+    rows += [("p", e, "all", sum(values[e, s] for s in sexes)) for e in groups]
+    rows += [("p", "all", s, sum(values[e, s] for e in groups)) for s in sexes]
+    rows += [("p", "all", "all", sum(values.values()))]
+    return pd.DataFrame(rows, columns=["part", "eth", "sex", "n"])
+
+
+FLAT = Layout(("part",), (FlatDimension("eth", "all"), FlatDimension("sex", "all")), ("n",))
+TABLE = two_way(
+    {("A", "F"): 3, ("A", "M"): 20, ("B", "F"): 30, ("B", "M"): 25, ("C", "F"): 12, ("C", "M"): 40}
+)
+
+
+def published(protected: pd.DataFrame, columns=("n",)) -> pd.DataFrame:
+    hide = protected["is_primary_suppressed"] | protected["is_secondary_suppressed"]
+    out = protected.copy()
+    for c in columns:
+        out[c] = out[c].where(~hide)
+    return out
+
+
+def test_primary_suppression_alone_is_recovered_by_subtraction():
+    primary_only = TABLE.assign(n=TABLE["n"].where(~TABLE["n"].between(1, K - 1)))
+    leaks = audit(primary_only, TABLE, FLAT, K, "t")
+    assert len(leaks) == 1
+    leak = leaks[0]
+    assert leak.key == {"part": "p", "eth": "A", "sex": "F"}
+    assert leak.recovered_value == pytest.approx(3)
+    assert "recoverable by differencing" in str(leak)
+
+
+def test_secondary_suppression_leaves_nothing_to_recover():
+    result = protect(TABLE, FLAT, K)
+    assert result.cells["is_primary_suppressed"].sum() == 1
+    assert result.secondary >= 3  # a 2-way table needs a rectangle of four hidden cells at least
+    assert audit(published(result.cells), TABLE, FLAT, K, "t") == []
+    # The grand total stays published.
+    grand = result.cells[(result.cells["eth"] == "all") & (result.cells["sex"] == "all")]
+    assert not grand["is_secondary_suppressed"].any()
+
+
+def test_a_small_count_shown_is_a_leak():
+    leaks = audit(TABLE, TABLE, FLAT, K, "t")
+    assert [(leak.key["eth"], leak.key["sex"], leak.true_value) for leak in leaks] == [("A", "F", 3)]
+
+
+def test_the_exact_attack_finds_what_subtracting_one_row_cannot():
+    """x + y = 10, x + z = 7, y + z = 9: no equation has one unknown, yet x = 4."""
+    eqs = pd.DataFrame(
+        {"equation": [0, 0, 0, 1, 1, 1, 2, 2, 2], CELL: [0, 1, 3, 0, 2, 4, 1, 2, 5], "coef": [1, 1, -1] * 3}
+    )
+    system = System(eqs, 6)
+    hidden = np.array([True, True, True, False, False, False])
+    assert system.peel(hidden) == {}
+    assert system.determined(hidden) == {0, 1, 2}
+    values = np.array([np.nan, np.nan, np.nan, 10, 7, 9])
+    assert system.recover(hidden, values, {0}) == pytest.approx({0: 4})
+
+
+def members(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["level", "code", "atom"])
+
+
+ETHNICITY = members(
+    [("census", c, c) for c in ("BAFR", "BCRB", "BOTH", "WBRI", "WOTH")]
+    + [("major", "Black", c) for c in ("BAFR", "BCRB", "BOTH")]
+    + [("major", "White", c) for c in ("WBRI", "WOTH")]
+    + [("custom", "black_caribbean", "BCRB")]
+    + [("all", "All", c) for c in ("BAFR", "BCRB", "BOTH", "WBRI", "WOTH", "unknown")]
+)
+LINKED = Layout(("part",), (Hierarchy("level", "code", ETHNICITY), FlatDimension("sex", "All")), ("n",))
+
+
+def linked_table() -> pd.DataFrame:
+    """Ethnicity at census, major, custom and all levels, alone and by sex (linked tables)."""
+    female = {"BAFR": 30, "BCRB": 3, "BOTH": 12, "WBRI": 60, "WOTH": 25}
+    male = {"BAFR": 28, "BCRB": 9, "BOTH": 14, "WBRI": 55, "WOTH": 21}
+    rows = []
+    for sex, counts in (("Female", female), ("Male", male), ("All", None)):
+        get = (lambda c: female[c] + male[c]) if counts is None else counts.get
+        for code in female:
+            rows.append(("census", code, sex, get(code)))
+        rows.append(("major", "Black", sex, sum(get(c) for c in ("BAFR", "BCRB", "BOTH"))))
+        rows.append(("major", "White", sex, sum(get(c) for c in ("WBRI", "WOTH"))))
+        rows.append(("custom", "black_caribbean", sex, get("BCRB")))
+        rows.append(("all", "All", sex, sum(get(c) for c in female)))
+    return pd.DataFrame(rows, columns=["level", "code", "sex", "n"]).assign(part="p")
+
+
+def test_linked_tables_and_levels_are_attacked_together():
+    table = linked_table()
+    # Primary only: BCRB female (3) and its custom twin are hidden, yet Black female - BAFR - BOTH
+    # gives it back, and so does BCRB all - BCRB male.
+    primary_only = table.assign(n=table["n"].where(~table["n"].between(1, K - 1)))
+    leaks = audit(primary_only, table, LINKED, K, "linked")
+    assert {(leak.key["level"], leak.key["code"], leak.key["sex"]) for leak in leaks} == {
+        ("census", "BCRB", "Female"),
+        ("custom", "black_caribbean", "Female"),
+    }
+    result = protect(table, LINKED, K)
+    assert audit(published(result.cells), table, LINKED, K, "linked") == []
+
+
+def test_an_equation_that_does_not_hold_is_not_used():
+    """People of unknown ethnicity are in All but in no group: All = sum of groups does not hold,
+    and an attacker who assumed it would get a wrong answer, so it is not an attack."""
+    table = linked_table()
+    table.loc[table["level"] == "all", "n"] += 2  # two people of unknown ethnicity per sex
+    table.loc[(table["level"] == "all") & (table["sex"] == "All"), "n"] += 2
+    eqs = equations(table.assign(**{CELL: range(len(table))}), LINKED, "n")
+    all_cells = set(table.index[table["level"] == "all"])
+    census_parts = eqs[eqs[CELL].isin(all_cells)]
+    # The All rows keep only the sex relation (All = Female + Male), not All = sum of groups.
+    assert census_parts.groupby("equation").size().max() == 3
+
+
+def test_rows_an_attacker_derives_are_known_but_never_suppressed_or_reported():
+    table = linked_table().assign(derived=False)
+    unknown = pd.DataFrame(
+        {"level": "unknown", "code": "Unknown", "sex": ["Female", "Male", "All"], "n": [2, 1, 3], "part": "p"}
+    ).assign(derived=True)
+    for sex, n in zip(["Female", "Male", "All"], [2, 1, 3], strict=True):
+        table.loc[(table["level"] == "all") & (table["sex"] == sex), "n"] += n
+    table = pd.concat([table, unknown], ignore_index=True)
+    hierarchy = Hierarchy(
+        "level",
+        "code",
+        pd.concat([ETHNICITY, members([("unknown", "Unknown", "unknown")])]),
+        overlapping_levels=("custom", "unknown"),
+    )
+    layout = Layout(("part",), (hierarchy, FlatDimension("sex", "All")), ("n",), attacker_knows="derived")
+    result = protect(table, layout, K)
+    derived = result.cells[result.cells["derived"]]
+    assert not (derived["is_primary_suppressed"] | derived["is_secondary_suppressed"]).any()
+    shown = published(result.cells)
+    shown.loc[shown["derived"], "n"] = table.loc[table["derived"], "n"]
+    assert audit(shown, table, layout, K, "t") == []
+    # With the unknown rows known, All - White - (Black but BCRB) gives BCRB back unless protected:
+    primary_only = table.assign(n=table["n"].where(~table["n"].between(1, K - 1) | table["derived"]))
+    assert audit(primary_only, table, layout, K, "t")
+
+
+def test_a_sum_published_beside_a_count_is_protected_with_its_row():
+    """Total Attainment 8 points of a suppressed group would give its mean back."""
+    table = TABLE.assign(points=TABLE["n"] * 40.0)
+    layout = Layout(FLAT.partition, FLAT.dimensions, ("n",), sums=("points",))
+    result = protect(table, layout, K)
+    assert audit(published(result.cells, ("n", "points")), table, layout, K, "t") == []
+    counts_only = published(result.cells, ("n",))
+    leaks = audit(counts_only, table, layout, K, "t")
+    assert {(leak.column, leak.key["eth"], leak.key["sex"]) for leak in leaks} == {("points", "A", "F")}
