@@ -1,4 +1,4 @@
-"""The `observatory` command line: demo data, refresh, check an extract, serve the site."""
+"""The `observatory` command line: demo data, refresh, check an extract, serve the site, export, roll back."""
 
 from __future__ import annotations
 
@@ -130,6 +130,64 @@ def serve(port: int, host: str) -> None:
         sys.exit(1)
     click.echo(f"Serving {paths.site} on http://{host}:{port}/  (Ctrl+C to stop)")
     serve_site(paths.site, host=host, port=port)
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "target",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the set is made live (a link swapped atomically). Default: data/published/exports.",
+)
+def export(target: Path | None) -> None:
+    """Write every published table as CSV (UTF-8 with BOM) and XLSX, from the published snapshot."""
+    from observatory.exports import export_snapshot
+
+    paths = config.export_environment()
+    if not paths.snapshot.exists():
+        click.secho("No published snapshot yet: run `observatory refresh` first.", fg="red")
+        sys.exit(1)
+    target = target or paths.exports
+    started = time.monotonic()
+    result = export_snapshot(paths.snapshot, target, demo=paths.is_demo)
+    for table, rows in result.tables.items():
+        click.echo(f"  {table}: {rows} rows ({result.seconds[table]:.1f} s)")
+    click.echo(
+        f"Exported {len(result.tables)} tables as CSV and XLSX to {target} "
+        f"in {time.monotonic() - started:.0f} s"
+    )
+
+
+@main.command()
+def rollback() -> None:
+    """Put the previous published snapshot back (atomically), then rebuild the site and exports from it.
+
+    The snapshot rolled back becomes the previous one, so running it again undoes it. Do not run it
+    while a refresh is publishing."""
+    from observatory.exports import export_snapshot
+    from observatory.publish import rollback as rollback_snapshot
+    from observatory.site import build_site
+
+    paths = config.export_environment()
+    try:
+        snapshot = rollback_snapshot()
+    except FileNotFoundError as exc:
+        click.secho(f"Nothing to roll back to: {exc}", fg="red")
+        sys.exit(1)
+    click.echo(f"Restored the previous snapshot: {snapshot} (published {_published_at(snapshot)})")
+    build_site(paths.snapshot, paths.site, demo=paths.is_demo)
+    click.echo(f"Board site rebuilt from it: {paths.site / 'index.html'}")
+    export_snapshot(paths.snapshot, paths.exports, demo=paths.is_demo)
+    click.echo(f"Exports rewritten from it: {paths.exports}")
+
+
+def _published_at(snapshot: Path) -> str:
+    import duckdb
+
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        row = con.execute("select max(published_at) from publish.manifest").fetchone()
+    return f"{row[0]:%Y-%m-%d %H:%M} UTC" if row and row[0] else "at an unknown time"
 
 
 @main.group()

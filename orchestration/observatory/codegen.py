@@ -1,4 +1,5 @@
-"""Derive the dbt source definitions and the documentation pages from the contracts.
+"""Derive the dbt source definitions, the source_contracts seed and the documentation pages from the
+contracts.
 
 The contracts in ``sources/`` are the one declaration; these files are generated from them and
 committed so dbt and readers of the repository see them. ``observatory contracts sync`` rewrites
@@ -7,6 +8,8 @@ them; the test suite runs ``sync(check=True)`` so a contract change without a sy
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from pathlib import Path
 
@@ -139,6 +142,60 @@ def _required(column: Column) -> str:
     return "yes (cells may be blank)" if column.allow_blank else "yes"
 
 
+SOURCE_CONTRACTS_SEED = DBT_PROJECT_DIR / "seeds" / "reference" / "source_contracts.csv"
+SOURCE_CONTRACTS_COLUMNS = {
+    "source_name": ("varchar", "The data contract (sources/<source_name>.yml) and raw table name."),
+    "title": ("varchar", "The contract's title."),
+    "domain": ("varchar", "The contract's domain (hr, education, care, justice, ...)."),
+    "cadence_days": ("integer", "Days between extracts the contract expects (freshness is judged on it)."),
+    "period_column": ("varchar", "The column that holds each record's period."),
+    "period_kind": ("varchar", "What the period is (snapshot, event, academic year...)."),
+    "is_per_authority": (
+        "boolean",
+        "True when the extract is about one council (it has an authority_code column); false for "
+        "publications covering many areas (benchmarks, Fingertips, Census tables).",
+    ),
+}
+
+
+def source_contracts_seed(contracts: list[Contract]) -> str:
+    """The contracts' metadata as a dbt seed, so models read cadence and titles from the one declaration."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SOURCE_CONTRACTS_COLUMNS)
+    for c in sorted(contracts, key=lambda c: c.name):
+        per_authority = any(col.name == "authority_code" for col in c.columns)
+        cadence = "" if c.cadence_days is None else c.cadence_days
+        writer.writerow([c.name, c.title, c.domain, cadence, c.period_column, c.period_kind, per_authority])
+    return out.getvalue()
+
+
+def source_contracts_properties() -> str:
+    doc = {
+        "version": 2,
+        "seeds": [
+            {
+                "name": SOURCE_CONTRACTS_SEED.stem,
+                "description": "One row per data contract in sources/: its title, domain, expected "
+                "cadence and period. Generated from the contracts; publish.data_quality lists every "
+                "source here, received or not.",
+                "config": {
+                    "column_types": {name: kind for name, (kind, _) in SOURCE_CONTRACTS_COLUMNS.items()}
+                },
+                "columns": [
+                    {
+                        "name": name,
+                        "description": text,
+                        **({"data_tests": ["unique", "not_null"]} if name == "source_name" else {}),
+                    }
+                    for name, (_, text) in SOURCE_CONTRACTS_COLUMNS.items()
+                ],
+            }
+        ],
+    }
+    return HEADER.format(names="*.yml") + yaml.safe_dump(doc, sort_keys=False, width=100)
+
+
 def generated_files() -> dict[Path, str]:
     contracts = load_contracts()
     by_domain: dict[str, list[Contract]] = defaultdict(list)
@@ -150,6 +207,9 @@ def generated_files() -> dict[Path, str]:
         files[path] = dbt_sources(domain, members)
     for contract in contracts.values():
         files[REPO_ROOT / "docs" / "sources" / f"{contract.name}.md"] = doc_page(contract)
+    files[SOURCE_CONTRACTS_SEED] = source_contracts_seed(list(contracts.values()))
+    seed_properties = SOURCE_CONTRACTS_SEED.with_name(f"_{SOURCE_CONTRACTS_SEED.stem}.yml")
+    files[seed_properties] = source_contracts_properties()
     return files
 
 

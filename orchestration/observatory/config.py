@@ -49,6 +49,11 @@ class Paths:
         return self.published / "observatory.previous.duckdb"
 
     @property
+    def exports(self) -> Path:
+        """CSV and XLSX of every published table: a link swapped atomically to a complete set."""
+        return self.published / "exports"
+
+    @property
     def site(self) -> Path:
         return self.data_dir / "site"
 

@@ -3,16 +3,21 @@
 Readers (the board site, Evidence, analysts) never open the warehouse: DuckDB allows one writer or
 many readers, never both. The snapshot is written beside the live one, then renamed over it, so a
 reader sees the old snapshot or the new, never a mix. It is written in DuckDB's v1.4 storage format
-so older readers (Evidence's DuckDB 1.4) can open it. The previous snapshot is kept for rollback.
+so older readers (Evidence's DuckDB 1.4) can open it. The previous snapshot is kept for rollback
+(``rollback`` swaps it back, as atomically). The manifest states, per table, its row count, when dbt
+built it, the sources it draws on and their periods, and the code version.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -43,15 +48,15 @@ def code_version() -> str:
         return __version__
 
 
-def source_periods(con: duckdb.DuckDBPyConnection) -> str:
-    """'source: first to last period' for every source loaded, as the manifest states it."""
+def source_period_ranges(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """'source: first to last period' for every source holding rows, by source."""
     loaded = {
         r[0]
         for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'raw'"
         ).fetchall()
     }
-    parts = []
+    ranges = {}
     for name, contract in sorted(load_contracts().items()):
         if name not in loaded:
             continue
@@ -59,18 +64,59 @@ def source_periods(con: duckdb.DuckDBPyConnection) -> str:
             f'select min("{contract.period_column}"), max("{contract.period_column}") from raw.{name}'
         ).fetchall()[0]
         if first is not None:
-            parts.append(f"{name}: {first} to {last}")
-    return "; ".join(parts)
+            ranges[name] = f"{name}: {first} to {last}"
+    return ranges
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, tables: list[str]) -> PublishResult:
-    """Write publish.<table> for each table into a new snapshot and swap it in."""
+def table_sources(dbt_manifest: Path | Mapping) -> dict[str, list[str]]:
+    """The data contracts each publish.* model draws on, from dbt's lineage (manifest.json)."""
+    if isinstance(dbt_manifest, Mapping):
+        manifest = dbt_manifest
+    else:
+        manifest = json.loads(Path(dbt_manifest).read_text())
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    contracts = set(load_contracts())
+    found: dict[str, set[str]] = {}
+
+    def sources_of(unique_id: str) -> set[str]:
+        if unique_id not in found:
+            found[unique_id] = set()  # a cycle cannot occur in dbt; this guards the recursion anyway
+            node = nodes.get(unique_id, {})
+            if node.get("resource_type") == "source":
+                found[unique_id] = {node["name"]} & contracts
+            else:
+                upstream = node.get("depends_on", {}).get("nodes", [])
+                found[unique_id] = set().union(*(sources_of(u) for u in upstream))
+        return found[unique_id]
+
+    return {
+        node["name"]: sorted(sources_of(uid))
+        for uid, node in manifest["nodes"].items()
+        if node.get("resource_type") == "model" and node.get("schema") == "publish"
+    }
+
+
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    *,
+    sources: Mapping[str, Sequence[str]] | None = None,
+    built_at: Mapping[str, datetime | None] | None = None,
+    audit: Callable[[Path], None] | None = None,
+) -> PublishResult:
+    """Write publish.<table> for each table into a new snapshot and swap it in.
+
+    ``sources`` names the data contracts each table draws on (``table_sources``): the manifest then
+    states only their periods (without it, every loaded source's). ``built_at`` is when dbt built
+    each table (Dagster's materialisation time), null when not known. ``audit`` is called with the
+    finished snapshot file before it is swapped in; raising keeps the previous one live."""
     paths = config.paths()
     paths.published.mkdir(parents=True, exist_ok=True)
     tmp = paths.published / f".observatory-{uuid.uuid4().hex}.duckdb.tmp"
     alias = "snapshot_" + uuid.uuid4().hex[:8]
     counts: dict[str, int] = {}
-    periods = source_periods(con)
+    ranges = source_period_ranges(con)
+    periods = "; ".join(ranges.values())
     version = code_version()
     con.execute(f"attach '{tmp}' as {alias} (storage_version '{STORAGE_VERSION}')")
     try:
@@ -81,16 +127,35 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, tables: list[str]) -> Publi
             counts[table] = con.execute(f"select count(*) from {alias}.publish.{table}").fetchall()[0][0]
         con.execute(
             f"""create table {alias}.publish.manifest (table_name varchar, row_count bigint,
-                published_at timestamp, code_version varchar, source_periods varchar)"""
+                published_at timestamp, code_version varchar, source_periods varchar,
+                sources varchar, built_at timestamp)"""
         )
         now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         for table, n in counts.items():
+            drawn = None if sources is None else list(sources.get(table, []))
+            table_periods = periods if drawn is None else "; ".join(ranges[s] for s in drawn if s in ranges)
             con.execute(
-                f"insert into {alias}.publish.manifest values (?, ?, ?, ?, ?)",
-                [table, n, now, version, periods],
+                f"insert into {alias}.publish.manifest values (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    table,
+                    n,
+                    now,
+                    version,
+                    table_periods,
+                    None if drawn is None else ", ".join(drawn),
+                    (built_at or {}).get(table),
+                ],
             )
     finally:
         con.execute(f"detach {alias}")
+    if audit is not None:
+        # The disclosure audit attacks the new snapshot before anyone can read it: if it raises, the
+        # snapshot is discarded and the last good publication stays live.
+        try:
+            audit(tmp)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     _swap_in(tmp)
     return PublishResult(counts, periods, version)
 
@@ -106,3 +171,22 @@ def _swap_in(tmp) -> None:
     wal = tmp.with_name(tmp.name + ".wal")
     if wal.exists():
         wal.unlink()
+
+
+def rollback() -> Path:
+    """Swap the previous snapshot back in; the one it replaces becomes the previous (so a second
+    rollback undoes the first). Both names always exist: each is replaced by a rename, never deleted."""
+    paths = config.paths()
+    if not paths.previous_snapshot.exists():
+        raise FileNotFoundError(f"no previous snapshot to roll back to ({paths.previous_snapshot})")
+    token = uuid.uuid4().hex
+    restore = paths.published / f".rollback-{token}.duckdb.tmp"
+    os.link(paths.previous_snapshot, restore)
+    if paths.snapshot.exists():
+        keep = paths.published / f".rolled-back-{token}.duckdb.tmp"
+        os.link(paths.snapshot, keep)
+        os.replace(restore, paths.snapshot)  # readers now open the previous snapshot
+        os.replace(keep, paths.previous_snapshot)
+    else:
+        os.replace(restore, paths.snapshot)
+    return paths.snapshot

@@ -121,6 +121,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
             periods varchar, rows_in bigint, rows_loaded bigint, rows_quarantined bigint,
             loaded_at timestamp, superseded boolean)"""
     )
+    # The extract's own date (its modification time in the inbox): freshness is judged on it.
+    con.execute("alter table raw.load_log add column if not exists file_modified_at timestamp")
     con.execute(
         """create table if not exists raw.quarantine (
             source varchar, file_name varchar, file_sha256 varchar, source_row bigint,
@@ -144,6 +146,7 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, file: Path, *,
         return FileResult(file=file, sha256=digest, status="skipped")
     validated, result = check_file(contract, file, demo=demo)
     now = datetime.now(UTC).replace(tzinfo=None)
+    modified = datetime.fromtimestamp(file.stat().st_mtime, UTC).replace(tzinfo=None, microsecond=0)
     rows = validated.loaded.rename(columns={ROW_COLUMN: "_source_row"})
     rows["_source_file"] = file.name
     rows["_file_sha256"] = digest
@@ -190,7 +193,9 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, file: Path, *,
                from incoming_quarantine"""
         )
         con.execute(
-            "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
+            """insert into raw.load_log (source, file_name, file_sha256, authority_codes, periods, rows_in,
+                   rows_loaded, rows_quarantined, loaded_at, superseded, file_modified_at)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?)""",
             [
                 contract.name,
                 file.name,
@@ -201,6 +206,7 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, file: Path, *,
                 result.rows_loaded,
                 result.rows_quarantined,
                 now,
+                modified,
             ],
         )
         con.execute("commit")

@@ -38,10 +38,13 @@ def builds_dir(site_link: Path) -> Path:
     return Path(os.path.abspath(site_link)).parent / BUILDS_DIRNAME
 
 
-def publish(site_link: Path, write: Callable[[Path], None]) -> Path:
-    """Run ``write(staging_dir)``, then make the result live at ``site_link``; return its dir."""
+def publish(site_link: Path, write: Callable[[Path], None], *, builds: Path | None = None) -> Path:
+    """Run ``write(staging_dir)``, then make the result live at ``site_link``; return its dir.
+
+    ``builds`` is where builds are kept (default ``site-builds/`` beside the link; the exports use
+    their own)."""
     site_link = Path(os.path.abspath(site_link))  # not resolve(): the link itself is replaced
-    builds = builds_dir(site_link)
+    builds = Path(os.path.abspath(builds)) if builds is not None else builds_dir(site_link)
     builds.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=builds))
     try:

@@ -103,4 +103,8 @@ def _csv_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, str):
+        from observatory.exports import neutralise  # text a spreadsheet would run as a formula
+
+        return neutralise(value)
     return str(value)

