@@ -27,6 +27,7 @@ def test_the_demo_publication_passes_the_audit(demo_run):
     assert report.passed, report.summary()
     assert report.k == min_count() == 5
     assert report.tables["outcome_indicators"] > 10_000
+    assert report.tables["pay_gap + pay_gap_by_sex"] > 100
     primary, secondary = flags
     assert primary > 0 and secondary > 0  # the demo has small groups: the attack had work to do
     # The asset check recorded the same verdict in the Dagster run.
@@ -35,16 +36,25 @@ def test_the_demo_publication_passes_the_audit(demo_run):
     assert len(audit) == 1 and audit[0].passed
 
 
-def test_a_table_published_without_secondary_suppression_fails(demo_run, tmp_path):
-    """Plant the leak: put back the counts secondary suppression hid. Subtraction then recovers
-    small counts, and the audit names them with the value it recovered."""
-    paths = demo_run["paths"]
+def plant_leak(paths, tmp_path, *statements: str):
+    """A copy of the published snapshot changed by `statements` (with the warehouse attached as
+    `warehouse`), attacked by the audit. Returns the report and each statement's first value."""
     leaky = tmp_path / "leaky.duckdb"
     shutil.copy(paths.snapshot, leaky)
     with duckdb.connect(str(leaky)) as con:
         con.execute(f"attach '{paths.warehouse}' as warehouse (read_only)")
-        restored = con.execute(
-            """update publish.outcome_indicators as p
+        values = [con.execute(sql).fetchone()[0] for sql in statements]
+    with duckdb.connect(str(paths.warehouse), read_only=True) as warehouse:
+        return audit_snapshot(leaky, warehouse), values
+
+
+def test_a_table_published_without_secondary_suppression_fails(demo_run, tmp_path):
+    """Plant the leak: put back the counts secondary suppression hid. Subtraction then recovers
+    small counts, and the audit names them with the value it recovered."""
+    report, (restored,) = plant_leak(
+        demo_run["paths"],
+        tmp_path,
+        """update publish.outcome_indicators as p
                set numerator = case when e.statistic != 'weighted_proportion' then e.numerator end,
                    denominator = case when e.statistic != 'weighted_proportion' then e.denominator end,
                    respondents = e.records
@@ -58,17 +68,33 @@ def test_a_table_published_without_secondary_suppression_fails(demo_run, tmp_pat
                  and (e.authority_code, e.period, e.indicator_id, e.ethnicity_level, e.ethnicity_code,
                       e.sex, e.fsm, e.sen)
                    = (f.authority_code, f.period, f.indicator_id, f.ethnicity_level, f.ethnicity_code,
-                      f.sex, f.fsm, f.sen)"""
-        ).fetchone()[0]
+                      f.sex, f.fsm, f.sen)""",
+    )
     assert restored > 0
-    with duckdb.connect(str(paths.warehouse), read_only=True) as warehouse:
-        report = audit_snapshot(leaky, warehouse)
     assert not report.passed
     leak = report.leaks[0]
     assert leak.table == "outcome_indicators"
     assert 1 <= leak.true_value < report.k
     assert leak.recovered_value == pytest.approx(leak.true_value, abs=0.01)
     assert "FAILED" in report.summary() and "was not published" in report.summary()
+
+
+def test_pay_gap_headcounts_without_secondary_suppression_fail(demo_run, tmp_path):
+    """The same attack on the workforce pair: pay_gap (all staff) and pay_gap_by_sex (women, men)."""
+    report, (hidden, _) = plant_leak(
+        demo_run["paths"],
+        tmp_path,
+        "select count(*) from publish.pay_gap_by_sex where headcount_symbol = 'c'",
+        """update publish.pay_gap_by_sex as p set relevant_headcount = t.relevant_headcount
+               from warehouse.marts.workforce_pay_gap as t
+               where p.headcount_symbol = 'c' and t.relevant_headcount >= 5
+                 and (p.authority_code, p.snapshot_date, p.dimension, p.sex)
+                   = (t.authority_code, t.snapshot_date, t.dimension, t.sex)
+                 and (p.ethnicity_level, p.ethnicity_group) = (t.ethnicity_level, t.ethnicity_group)""",
+    )
+    assert hidden > 0
+    leaks = [leak for leak in report.leaks if leak.table == "pay_gap + pay_gap_by_sex"]
+    assert leaks and all(1 <= leak.true_value < 5 for leak in leaks)
 
 
 def test_a_failing_audit_keeps_the_previous_snapshot_live(data_dir):

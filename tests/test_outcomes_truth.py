@@ -69,14 +69,19 @@ def test_planted_headline_ratios_are_inside_and_significant(demo_run, outcomes):
     """The named effects boards act on: Black Caribbean and Mixed White and Black Caribbean suspensions.
 
     Each year's suspensions are a Poisson draw, so a 95% interval misses its planted ratio one time in
-    twenty: of the ten intervals at most one may miss, and every one must show the disproportion."""
+    twenty: of the published intervals at most one may miss, and every one must show the
+    disproportion. Secondary suppression may withhold a year's row to protect a small neighbour
+    (Other Black, say): then it shows c, and at least eight of the ten are published."""
     rates = demo_run["truth"]["sources"]["exclusions"]["rates"]
     headline = [r for r in rates if r["level"] == "dfe_main" and r["group"] in ("BCRB", "MWBC")]
     pairs = _planted_ratio_pairs(
         outcomes, "edu_suspension_rate", "dfe_main", headline, "expected_suspensions_rate_ratio"
     )
-    assert len(pairs) == 10
-    assert sum(lower <= planted <= upper for planted, (lower, upper) in pairs) >= 9, pairs
+    rows = _cells(outcomes, "edu_suspension_rate", "dfe_main")
+    rows = rows[rows.index.get_level_values("ethnicity_code").isin(["BCRB", "MWBC"])]
+    assert len(rows) == 10
+    assert len(pairs) >= 8 and (rows["value_symbol"] == "c").sum() == 10 - len(pairs)
+    assert sum(lower <= planted <= upper for planted, (lower, upper) in pairs) >= len(pairs) - 1, pairs
     assert all(lower > 1.5 for _, (lower, _) in pairs)
 
 

@@ -21,7 +21,7 @@ published table with the same algebra and reports what it recovers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +32,7 @@ from scipy.sparse.linalg import lsqr
 
 CELL = "_cell"
 TOL = 1e-6
+TIER = 1e12  # above the cost of any cell but the grand total
 # Blocks with more hidden cells than this use sparse iterative algebra instead of a dense SVD.
 DENSE_LIMIT = 400
 
@@ -104,6 +105,9 @@ class Layout:
     # from the published unknown share), marked True in this column: known values in every
     # relation, never suppressed, never counted as a disclosure.
     attacker_knows: str | None = None
+    # Cells to hide only as a last resort (the headline rows a board reads): a function of the cells
+    # giving each an extra tier of cost (0 for none).
+    priority: Callable[[pd.DataFrame], pd.Series] | None = field(default=None, compare=False)
 
     @property
     def dimension_columns(self) -> list[str]:
@@ -243,16 +247,21 @@ class System:
         self._solved: dict = {}
         self._settled: set = set()  # equations of known cells and one hidden cell
 
-    def lone_breakers(self, hidden: np.ndarray, known: np.ndarray, cost: np.ndarray) -> set:
-        """The classic rule, all equations at once: where an equation has exactly one hidden cell,
-        the cheapest published cell of it. Once no equation has one, no hidden cell (small or
-        not) falls to the simple attack, so cells hidden to protect others are protected too.
+    def lone_breakers(
+        self, hidden: np.ndarray, known: np.ndarray, cost: np.ndarray, guard: np.ndarray
+    ) -> set:
+        """The classic rule, all equations at once: where an equation has exactly one hidden cell
+        and it is a guarded (small) one, the cheapest published cell of it. Cells hidden to protect
+        others are not protected in turn: chains through them are the next step's (`chain_breaker`).
         A hidden cell alone in an equation of cells the attacker knows cannot be protected: it
         counts as known, which may leave the next equation with one hidden cell."""
         hidden = hidden.copy()
         chosen: set = set()
         while True:
-            lone = np.flatnonzero(self.incidence @ hidden.astype(np.int32) == 1)
+            lone = np.flatnonzero(
+                (self.incidence @ hidden.astype(np.int32) == 1)
+                & (self.incidence @ (hidden & guard).astype(np.int32) == 1)
+            )
             lone = lone[~np.isin(lone, list(self._settled))] if self._settled else lone
             if not len(lone):
                 return chosen
@@ -407,17 +416,36 @@ class Protection:
 
 
 def _cost(cells: pd.DataFrame, layout: Layout) -> np.ndarray:
-    """Order of preference for secondary suppression: inner cells before margins (a total of some
-    dimension) and the grand total last, non-zero cells before zeros (a hidden zero protects
-    nothing an attacker cannot guess), then the smallest."""
-    totals = pd.Series(0, index=cells.index)
+    """The information lost by hiding a cell, to keep as small as possible: its count (hiding small
+    cells loses least), weighted up for cells the layout ranks as headline rows (x10 per tier) and
+    the grand total (never, if avoidable). A zero is cheapest of all to hide but protects nothing an
+    attacker cannot guess, so zeros come after every non-zero cell."""
+    grand = pd.Series(True, index=cells.index)
     for d in layout.dimensions:
-        if isinstance(d, Hierarchy):
-            totals += (cells[d.level_column] == "all").astype(int)
-        else:
-            totals += (cells[d.column] == d.total).astype(int)
+        grand &= cells[d.level_column] == "all" if isinstance(d, Hierarchy) else cells[d.column] == d.total
+    weight = pd.Series(1.0, index=cells.index)
+    if layout.priority is not None:
+        weight *= 10.0 ** layout.priority(cells).astype(float)
     size = cells[list(layout.counts)].fillna(0).max(axis=1)
-    return (totals * 1e12 + (size <= 0).astype(int) * 1e9 + size).to_numpy()
+    cost = size * weight + grand.astype(float) * TIER
+    return np.where(size > 0, cost, TIER / 2).astype(float)
+
+
+def _chain_breaker(cell: int, found: dict, system: System, blocked: np.ndarray, cost: np.ndarray):
+    """The cheapest published cell to hide so that the chain of subtractions that recovered `cell`
+    breaks: in the equation that gave it, or else earlier in the chain."""
+    queue, seen = [cell], {cell}
+    while queue:
+        current = queue.pop(0)
+        others = system.members(found[current])
+        shown = others[~blocked[others]]
+        if len(shown):
+            return int(shown[np.argmin(cost[shown])])
+        for c in others.tolist():
+            if c in found and c not in seen:
+                seen.add(c)
+                queue.append(c)
+    return None
 
 
 def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) -> Protection:
@@ -446,8 +474,16 @@ def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) 
     while rounds < max_rounds:
         rounds += 1
         added: set = set()
-        for system in systems.values():
-            added |= system.lone_breakers(hidden, known, cost)
+        for column, system in systems.items():
+            added |= system.lone_breakers(hidden, known, cost, small[column])
+        if not added:
+            # Chains: a small count given away once a cell hidden to protect another is recovered.
+            for column, system in systems.items():
+                found = system.peel(hidden)
+                for cell in sorted(c for c in found if small[column][c]):
+                    breaker = _chain_breaker(cell, found, system, hidden | known, cost)
+                    if breaker is not None:
+                        added.add(breaker)
         if not added:
             for column, system in systems.items():
                 exposed = {c for c in system.determined(hidden) if small[column][c]}
@@ -458,7 +494,7 @@ def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) 
                     for pool in (sure, used):
                         fresh = [c for c in pool if c not in added and not known[c]]
                         if fresh:
-                            added.add(min(fresh, key=lambda c: (c not in near, cost[c], c)))
+                            added.add(min(fresh, key=lambda c: (cost[c], c not in near, c)))
                             break
         if not added:
             break  # nothing recovers a small count (or nothing is left to hide: the audit says)
@@ -524,7 +560,3 @@ def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, 
             for c in sorted(exposed):
                 leaks.append(Leak(table, cells.loc[c, key].to_dict(), column, true.iloc[c], found[c]))
     return leaks
-
-
-def members_from_rows(rows: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=["level", "code", "atom"])

@@ -17,9 +17,7 @@ import yaml
 
 from observatory import config
 from observatory.disclosure import Leak, audit
-from observatory.disclosure_tables import PUBLISHED_TABLES
-
-MEMBERS = "intermediate.int_disclosure__ethnicity_members"
+from observatory.disclosure_tables import AUDITED
 
 
 def min_count() -> int:
@@ -56,24 +54,19 @@ class AuditReport:
 def audit_snapshot(
     snapshot: Path | str, warehouse: duckdb.DuckDBPyConnection, k: int | None = None
 ) -> AuditReport:
-    """Attack every registered table of `snapshot` (a DuckDB file) using the warehouse's truth."""
+    """Attack every audited table of `snapshot` (a DuckDB file) using the warehouse's true counts."""
     k = min_count() if k is None else k
     report = AuditReport(k)
-    members = warehouse.sql(
-        f"select ethnicity_level as level, ethnicity_code as code, atom from {MEMBERS}"
-    ).df()
     reader = duckdb.connect(str(snapshot), read_only=True)
     try:
-        for table in PUBLISHED_TABLES:
-            published = table.published_cells(reader.sql(f"select * from publish.{table.name}").df())
-            truth = table.truth_cells(warehouse.sql(f"select * from {table.truth_relation}").df())
-            layout = table.layout(members)
-            report.tables[table.name] = len(published)
-            counts = published[list(layout.counts)]
-            report.suppressed[table.name] = int(
-                (counts.isna() & truth[list(layout.counts)].notna()).any(axis=1).sum()
-            )
-            report.leaks += audit(published, truth, layout, k, table.name)
+        for tables in AUDITED:
+            published = tables.cells(reader.sql(tables.published_sql).df(), False)
+            truth = tables.cells(warehouse.sql(tables.truth_sql).df(), True)
+            layout = tables.layout(warehouse)
+            report.tables[tables.name] = len(published)
+            own = published[~published[layout.attacker_knows]] if layout.attacker_knows else published
+            report.suppressed[tables.name] = int(own[list(layout.counts)].isna().all(axis=1).sum())
+            report.leaks += audit(published, truth, layout, k, tables.name)
     finally:
         reader.close()
     return report

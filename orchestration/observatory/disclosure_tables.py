@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 
 from observatory.disclosure import FlatDimension, Hierarchy, Layout, protect
@@ -53,7 +54,15 @@ def outcome_layout(members: pd.DataFrame) -> Layout:
         counts=("events", "population", "respondents"),
         sums=("score_total",),
         attacker_knows="is_derived",
+        priority=headline_rows,
     )
+
+
+def headline_rows(cells: pd.DataFrame) -> pd.Series:
+    """Ethnicity alone at the DfE main, Census 2021 and major levels: the rows boards read (Black
+    Caribbean suspensions): hiding one costs as much as hiding a hundred times its count elsewhere."""
+    alone = (cells[["sex", "fsm", "sen"]] == "All").all(axis=1)
+    return 2 * (alone & cells["ethnicity_level"].isin(["dfe_main", "census2021", "major"]))
 
 
 def outcome_cells(rows: pd.DataFrame, respondents: str) -> pd.DataFrame:
@@ -102,26 +111,83 @@ def protect_outcomes(estimates: pd.DataFrame, members: pd.DataFrame, k: int) -> 
     return result[[*OUTCOME_KEY, "is_primary_suppressed", "is_secondary_suppressed"]].reset_index(drop=True)
 
 
+# --- publish.pay_gap with publish.pay_gap_by_sex -------------------------------------------------
+
+PAY_GAP_COUNTS = ("relevant_headcount", "full_pay_relevant_headcount")
+PAY_GAP_COLUMNS = "authority_code, snapshot_date, ethnicity_level, ethnicity_group, " + ", ".join(
+    PAY_GAP_COUNTS
+)
+
+
+def workforce_members(census: pd.DataFrame) -> pd.DataFrame:
+    """The workforce levels' groups by Census 2021 code: detailed (short labels), major (White
+    British apart from White other than British) and minority_binary."""
+    rows = []
+    for code, label, major in census[["census_code", "display_label", "major_group"]].itertuples(index=False):
+        broad = (
+            "White British" if code == "WBRI" else "White other than British" if major == "White" else major
+        )
+        rows += [
+            ("detailed", label, code),
+            ("major", broad, code),
+            ("minority_binary", "White British" if code == "WBRI" else "Ethnic minorities", code),
+            ("all", "All", code),
+        ]
+    rows.append(("all", "All", "unknown"))
+    return pd.DataFrame(rows, columns=["level", "code", "atom"])
+
+
+def pay_gap_layout(census: pd.DataFrame) -> Layout:
+    """Headcounts by ethnicity level x sex: pay_gap (all staff) and pay_gap_by_sex (women, men) are
+    published together, so a group's headcount is attacked across both."""
+    return Layout(
+        partition=("authority_code", "snapshot_date"),
+        dimensions=(
+            Hierarchy("ethnicity_level", "ethnicity_group", workforce_members(census), overlapping_levels=()),
+            FlatDimension("sex", "All"),
+        ),
+        counts=PAY_GAP_COUNTS,
+    )
+
+
 # --- Registry ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class PublishedTable:
-    """A published table under audit: its true counts (a private model) and how both make cells."""
+class AuditedTables:
+    """Published tables attacked together: how to read them from the snapshot, their true counts from
+    the warehouse, the layout, and how rows of either become the layout's cells."""
 
     name: str
-    truth_relation: str  # schema.table in the warehouse
-    layout: Callable[[pd.DataFrame], Layout]  # from the ethnicity members
-    published_cells: Callable[[pd.DataFrame], pd.DataFrame]
-    truth_cells: Callable[[pd.DataFrame], pd.DataFrame]
+    published_sql: str  # on the snapshot
+    truth_sql: str  # on the warehouse
+    layout: Callable[[duckdb.DuckDBPyConnection], Layout]  # from the warehouse's reference data
+    cells: Callable[[pd.DataFrame, bool], pd.DataFrame]  # (rows, rows are the truth)
 
 
-PUBLISHED_TABLES = [
-    PublishedTable(
+AUDITED = [
+    AuditedTables(
         name="outcome_indicators",
-        truth_relation="marts.outcome_indicator_estimates",
-        layout=outcome_layout,
-        published_cells=lambda rows: outcome_cells(rows, respondents="respondents"),
-        truth_cells=lambda rows: outcome_cells(published_outcome_rows(rows), respondents="records"),
+        published_sql="select * from publish.outcome_indicators",
+        truth_sql="select * from marts.outcome_indicator_estimates",
+        layout=lambda con: outcome_layout(
+            con.sql(
+                "select ethnicity_level as level, ethnicity_code as code, atom "
+                "from intermediate.int_disclosure__ethnicity_members"
+            ).df()
+        ),
+        cells=lambda rows, truth: (
+            outcome_cells(published_outcome_rows(rows), respondents="records")
+            if truth
+            else outcome_cells(rows, respondents="respondents")
+        ),
+    ),
+    AuditedTables(
+        name="pay_gap + pay_gap_by_sex",
+        published_sql=f"""select 'All' as sex, {PAY_GAP_COLUMNS} from publish.pay_gap
+            union all select sex, {PAY_GAP_COLUMNS} from publish.pay_gap_by_sex""",
+        truth_sql=f"select sex, {PAY_GAP_COLUMNS} from marts.workforce_pay_gap",
+        layout=lambda con: pay_gap_layout(con.sql("select * from reference.ethnicity_census2021").df()),
+        cells=lambda rows, truth: rows,
     ),
 ]
