@@ -28,6 +28,7 @@ def test_the_demo_publication_passes_the_audit(demo_run):
     assert report.k == min_count() == 5
     assert report.tables["outcome_indicators"] > 10_000
     assert report.tables["pay_gap + pay_gap_by_sex"] > 100
+    assert report.tables["workforce_representation"] > 0  # counts shown checked on every table
     primary, secondary = flags
     assert primary > 0 and secondary > 0  # the demo has small groups: the attack had work to do
     # The asset check recorded the same verdict in the Dagster run.
@@ -95,6 +96,17 @@ def test_pay_gap_headcounts_without_secondary_suppression_fail(demo_run, tmp_pat
     assert hidden > 0
     leaks = [leak for leak in report.leaks if leak.table == "pay_gap + pay_gap_by_sex"]
     assert leaks and all(1 <= leak.true_value < 5 for leak in leaks)
+
+
+def test_a_small_count_shown_in_any_workforce_table_fails(demo_run, tmp_path):
+    report, _ = plant_leak(
+        demo_run["paths"],
+        tmp_path,
+        "update publish.workforce_declaration set prefer_not_to_say = 3 where rowid = 0 returning 1",
+    )
+    leaks = [leak for leak in report.leaks if leak.table == "workforce_declaration"]
+    assert len(leaks) == 1 and leaks[0].shown
+    assert "shown although below the threshold: 3" in str(leaks[0])
 
 
 def test_a_failing_audit_keeps_the_previous_snapshot_live(data_dir):

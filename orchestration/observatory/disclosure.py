@@ -515,9 +515,15 @@ class Leak:
     column: str
     true_value: float
     recovered_value: float
+    shown: bool = False  # published as it is, not recovered
 
     def __str__(self) -> str:
         where = ", ".join(f"{k}={v}" for k, v in self.key.items())
+        if self.shown:
+            return (
+                f"{self.table}: {self.column} of ({where}) is shown although below the threshold: "
+                f"{self.true_value:g}"
+            )
         return (
             f"{self.table}: {self.column} of ({where}) is suppressed but recoverable by differencing "
             f"published cells: {self.recovered_value:g} (true value {self.true_value:g})"
@@ -550,7 +556,7 @@ def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, 
         shown = cells[column]
         small = ((true > 0) & (true < k) if column in layout.counts else row_small & true.notna()) & ~derived
         for i in cells.index[small & shown.notna()]:
-            leaks.append(Leak(table, cells.loc[i, key].to_dict(), column, true[i], shown[i]))
+            leaks.append(Leak(table, cells.loc[i, key].to_dict(), column, true[i], shown[i], shown=True))
         # Relations are those true in the data; the attacker knows the published values only.
         system = System(equations(cells[[*key, CELL]].assign(**{column: true}), layout, column), len(cells))
         hidden = shown.isna().to_numpy()
