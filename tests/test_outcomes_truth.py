@@ -98,7 +98,8 @@ def test_planted_youth_justice_and_care_ratios_lie_inside_the_intervals(demo_run
         # groups' planted ratios then describe other people (docs/demo/care.md).
         rows = [r for r in rows if r["group"] not in ("WGYP", "WROM", "OARA", "OOTH")]
         share, n = _coverage(_planted_ratio_pairs(outcomes, indicator, "census2021", rows, key))
-        assert n >= 20, indicator  # groups x 5 years with events to compare
+        # groups x 5 years with events to compare, less those withheld by secondary suppression
+        assert n >= 12, indicator
         assert share >= 0.9, f"{indicator}: {share:.0%} of {n} planted ratios inside their interval"
 
 
@@ -157,14 +158,23 @@ def test_somali_turkish_and_kurdish_pupils_are_their_own_rows(demo_run, outcomes
 def test_published_counts_equal_the_planted_counts(demo_run, outcomes):
     """First-time entrants and residents aged 10-17 by group equal what the generator wrote."""
     cells = _cells(outcomes, "yj_first_time_entrant_rate", "census2021")
+    with duckdb.connect(str(demo_run["paths"].warehouse), read_only=True) as warehouse:
+        secondary = set(
+            warehouse.execute(
+                """select authority_code, period, ethnicity_code
+                   from intermediate.int_disclosure__outcome_flags
+                   where is_secondary_suppressed and indicator_id = 'yj_first_time_entrant_rate'
+                     and ethnicity_level = 'census2021' and sex = 'All' and fsm = 'All' and sen = 'All'"""
+            ).fetchall()
+        )
     compared = 0
     for row in demo_run["truth"]["sources"]["youth_justice"]["expected"]:
         key = (row["authority_code"], _period(row["period"]), row["group"])
         if row["level"] != "census_code" or row.get("file_rejected") or key not in cells.index:
             continue
         cell = cells.loc[key]
-        if cell["value_symbol"] == "c":
-            assert 1 <= row["first_time_entrants"] <= 4
+        if cell["value_symbol"] == "c":  # below k, or hidden to protect one that is (secondary)
+            assert 1 <= row["first_time_entrants"] <= 4 or key in secondary, key
             continue
         assert cell["numerator"] == row["first_time_entrants"]
         assert cell["denominator"] == row["residents_10_17"]

@@ -32,7 +32,7 @@ from scipy.sparse.linalg import lsqr
 
 CELL = "_cell"
 TOL = 1e-6
-TIER = 1e12  # above the cost of any cell but the grand total
+TIER = 1e12  # one tier of cost in _cost: above any count
 # Blocks with more hidden cells than this use sparse iterative algebra instead of a dense SVD.
 DENSE_LIMIT = 400
 
@@ -416,19 +416,19 @@ class Protection:
 
 
 def _cost(cells: pd.DataFrame, layout: Layout) -> np.ndarray:
-    """The information lost by hiding a cell, to keep as small as possible: its count (hiding small
-    cells loses least), weighted up for cells the layout ranks as headline rows (x10 per tier) and
-    the grand total (never, if avoidable). A zero is cheapest of all to hide but protects nothing an
-    attacker cannot guess, so zeros come after every non-zero cell."""
-    grand = pd.Series(True, index=cells.index)
+    """Order of preference for secondary suppression, by tier then size. Tiers: the number of
+    dimensions at their total (an inner cell before a margin, the grand total last), plus the extra
+    tiers the layout gives headline rows; within a tier a non-zero cell before a zero (a hidden zero
+    protects nothing an attacker cannot guess), then the smallest count."""
+    tier = pd.Series(0, index=cells.index)
     for d in layout.dimensions:
-        grand &= cells[d.level_column] == "all" if isinstance(d, Hierarchy) else cells[d.column] == d.total
-    weight = pd.Series(1.0, index=cells.index)
+        tier += (
+            cells[d.level_column] == "all" if isinstance(d, Hierarchy) else cells[d.column] == d.total
+        ).astype(int)
     if layout.priority is not None:
-        weight *= 10.0 ** layout.priority(cells).astype(float)
+        tier += layout.priority(cells).astype(int)
     size = cells[list(layout.counts)].fillna(0).max(axis=1)
-    cost = size * weight + grand.astype(float) * TIER
-    return np.where(size > 0, cost, TIER / 2).astype(float)
+    return (tier * TIER + (size <= 0).astype(int) * (TIER / 1e3) + size).to_numpy(float)
 
 
 def _chain_breaker(cell: int, found: dict, system: System, blocked: np.ndarray, cost: np.ndarray):
@@ -544,6 +544,8 @@ def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, 
     )
     cells[CELL] = np.arange(len(cells))
     derived = cells[layout.attacker_knows].fillna(False).astype(bool) if extra else False
+    for column in columns:  # what the attacker works out, the attacker knows exactly
+        cells.loc[derived, column] = cells.loc[derived, f"{column}_true"]
     # A row whose count is suppressed as small: its sums are confidential too.
     row_small = primary(
         cells.rename(columns={f"{c}_true": f"_t_{c}" for c in layout.counts}),

@@ -60,7 +60,7 @@ def outcome_layout(members: pd.DataFrame) -> Layout:
 
 def headline_rows(cells: pd.DataFrame) -> pd.Series:
     """Ethnicity alone at the DfE main, Census 2021 and major levels: the rows boards read (Black
-    Caribbean suspensions): hiding one costs as much as hiding a hundred times its count elsewhere."""
+    Caribbean suspensions): two extra tiers of cost, hidden only when nothing cheaper protects."""
     alone = (cells[["sex", "fsm", "sen"]] == "All").all(axis=1)
     return 2 * (alone & cells["ethnicity_level"].isin(["dfe_main", "census2021", "major"]))
 
@@ -68,10 +68,10 @@ def headline_rows(cells: pd.DataFrame) -> pd.Series:
 def outcome_cells(rows: pd.DataFrame, respondents: str) -> pd.DataFrame:
     """Cells of the outcome layout from the estimates mart or the published table.
 
-    Fingertips rows (statistic 'published') are OHID's own publication and are left out. One row per
-    cell is added for people of unknown ethnicity (the overall count less the major groups'): the
-    published unknown-ethnicity share and share differences let an attacker work it out, so it is
-    treated as known.
+    Fingertips rows (statistic 'published') are OHID's own publication and are left out. One row is
+    added for people of unknown ethnicity in each overall cell (all sexes, FSM and SEN: the overall
+    count less the major groups'): the published unknown-ethnicity share lets an attacker work it
+    out, so it is treated as known.
     """
     rows = rows[rows["statistic"] != "published"]
     stat = rows["statistic"]
@@ -83,8 +83,11 @@ def outcome_cells(rows: pd.DataFrame, respondents: str) -> pd.DataFrame:
     cells["is_derived"] = False
     counts = ["events", "population", "respondents", "score_total"]
     cell = ["authority_code", "period", "indicator_id", "sex", "fsm", "sen"]
-    overall = cells[cells["ethnicity_level"] == "all"].set_index(cell)[counts]
-    known = cells[cells["ethnicity_level"] == "major"].groupby(cell)[counts].sum(min_count=1)
+    # The unknown share is published for the overall cell only (share differences, which would give
+    # the known total of a breakdown, are published for the overall cell only too).
+    whole = (cells[["sex", "fsm", "sen"]] == "All").all(axis=1)
+    overall = cells[whole & (cells["ethnicity_level"] == "all")].set_index(cell)[counts]
+    known = cells[whole & (cells["ethnicity_level"] == "major")].groupby(cell)[counts].sum(min_count=1)
     # Only where groups of known ethnicity exist: the attacker derives the unknown count from them
     # (with the unknown share and the share differences); with none, All is not split at all.
     unknown = (overall - known.reindex(overall.index)).dropna(how="all").reset_index()

@@ -3,12 +3,13 @@
 -- (numerator or denominator; for a survey, respondents) is shown as "c", and so are the cells hidden
 -- so that none can be recovered by subtraction (secondary suppression), with every value, interval,
 -- RRI, gap and comparison derived from them, from a suppressed reference group or from a suppressed
--- authority total. A zero is a true zero. Fingertips rows are published as OHID published them (OHID
--- applies its own suppression; its note is kept).
+-- authority total. Share differences are published for the overall cell (all sexes, FSM, SEN) only.
+-- A zero is a true zero. Fingertips rows are published as OHID published them (OHID applies its own
+-- suppression; its note is kept).
 {#- Figures withheld with their cell (own counts suppressed), or also with the reference group's:
     (column, decimal places or none). -#}
 {%- set withheld_with_cell = [
-    ('value', 4), ('lower_ci', 4), ('upper_ci', 4), ('share_difference_pp', 2), ('compared_with_london', none), ('compared_with_england', none),
+    ('value', 4), ('lower_ci', 4), ('upper_ci', 4), ('compared_with_london', none), ('compared_with_england', none),
     ('compared_with_neighbours', none), ('trend_chi2', 3),
 ] %}
 {%- set withheld_with_reference = [
@@ -24,6 +25,7 @@
     ('is_suppressed', withheld_with_cell),
     ('is_suppressed or is_reference_suppressed or is_reference_row', withheld_with_reference),
     ('is_suppressed or is_authority_suppressed', withheld_with_authority),
+    ('is_suppressed or not is_overall_slice', [('share_difference_pp', 2)]),
 ] %}
     {%- for column, digits in columns %}
         {%- set shown = 'with_reference.' ~ column %}
@@ -75,7 +77,10 @@ with_reference as (
         flagged.*,
         coalesce(reference.is_suppressed, false) as is_reference_suppressed,
         coalesce(flagged.ethnicity_code = flagged.reference_code, false) as is_reference_row,
-        coalesce(overall.is_suppressed, false) as is_authority_suppressed
+        coalesce(overall.is_suppressed, false) as is_authority_suppressed,
+        -- Share differences of a breakdown (sex, FSM, SEN) would give its known-ethnicity total, and
+        -- with it the unknown count: published for the overall cell only.
+        flagged.sex = 'All' and flagged.fsm = 'All' and flagged.sen = 'All' as is_overall_slice
     from flagged
     left join flagged as overall
         on
