@@ -543,7 +543,11 @@ def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, 
         truth[key + columns], on=key, how="left", suffixes=("", "_true"), validate="1:1"
     )
     cells[CELL] = np.arange(len(cells))
-    derived = cells[layout.attacker_knows].fillna(False).astype(bool) if extra else False
+    derived = (
+        cells[layout.attacker_knows].fillna(False).astype(bool)
+        if extra
+        else pd.Series(False, index=cells.index)
+    )
     for column in columns:  # what the attacker works out, the attacker knows exactly
         cells.loc[derived, column] = cells.loc[derived, f"{column}_true"]
     # A row whose count is suppressed as small: its sums are confidential too.
