@@ -62,7 +62,7 @@ def headline_rows(cells: pd.DataFrame) -> pd.Series:
     """Ethnicity alone at the DfE main, Census 2021 and major levels: the rows boards read (Black
     Caribbean suspensions): two extra tiers of cost, hidden only when nothing cheaper protects."""
     alone = (cells[["sex", "fsm", "sen"]] == "All").all(axis=1)
-    return 2 * (alone & cells["ethnicity_level"].isin(["dfe_main", "census2021", "major"]))
+    return 2 * (alone & cells["ethnicity_level"].isin(["all", "dfe_main", "census2021", "major"]))
 
 
 def outcome_cells(rows: pd.DataFrame, respondents: str) -> pd.DataFrame:
