@@ -179,3 +179,25 @@ def test_a_sum_published_beside_a_count_is_protected_with_its_row():
     counts_only = published(result.cells, ("n",))
     leaks = audit(counts_only, table, layout, K, "t")
     assert {(leak.column, leak.key["eth"], leak.key["sex"]) for leak in leaks} == {("points", "A", "F")}
+
+
+def test_no_cell_is_hidden_that_the_published_ones_give_away():
+    """Black (all) is the Black major group under another name. Hiding one twin while the other is
+    published protects nothing, so a secondary cell the attacker can work out is published."""
+    ethnicity = pd.concat(
+        [ETHNICITY, members([("custom", "black_all", c) for c in ("BAFR", "BCRB", "BOTH")])]
+    )
+    table = linked_table()
+    twins = table[(table["level"] == "major") & (table["code"] == "Black")]
+    table = pd.concat([table, twins.assign(level="custom", code="black_all")], ignore_index=True)
+    layout = Layout(("part",), (Hierarchy("level", "code", ethnicity), FlatDimension("sex", "All")), ("n",))
+    # Cheapest first: custom rows cost least, so the twin is the natural breaker to pick.
+    result = protect(table, layout, K).cells
+    hidden = (result["is_primary_suppressed"] | result["is_secondary_suppressed"]).to_numpy()
+    system = System(equations(table.assign(**{CELL: range(len(table))}), layout, "n"), len(table))
+    secondary = set(np.flatnonzero(result["is_secondary_suppressed"]))
+    assert secondary and not secondary & system.determined(hidden)
+    assert audit(published(result), table, layout, K, "t") == []
+    black = result[result["code"].isin(["Black", "black_all"])]
+    hidden_black = black["is_primary_suppressed"] | black["is_secondary_suppressed"]
+    assert hidden_black.groupby(black["sex"]).nunique().eq(1).all()  # twins hidden or shown together

@@ -448,6 +448,19 @@ def _chain_breaker(cell: int, found: dict, system: System, blocked: np.ndarray, 
     return None
 
 
+def _given_away(cells: pd.DataFrame, systems: dict, hidden: np.ndarray, secondary: np.ndarray) -> np.ndarray:
+    """Secondary cells the attacker can work out from the published ones in every count they carry
+    (Black (all) beside Black, hidden to break a chain that runs through its twin anyway). Publishing
+    them adds nothing to what is known, so they are published: hiding them only costs readers."""
+    given = secondary.copy()
+    for column, system in systems.items():
+        held = cells[column].notna().to_numpy()
+        found = np.zeros(len(cells), bool)
+        found[list(system.determined(hidden))] = True
+        given &= found | ~held
+    return given
+
+
 def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) -> Protection:
     """Primary suppression, then secondary until no small count is recoverable from the rest.
 
@@ -499,6 +512,7 @@ def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) 
         if not added:
             break  # nothing recovers a small count (or nothing is left to hide: the audit says)
         hidden[list(added)] = True
+    hidden &= ~_given_away(cells, systems, hidden, hidden & ~is_primary)
     cells["is_primary_suppressed"] = is_primary
     cells["is_secondary_suppressed"] = hidden & ~is_primary
     secondary = int(cells["is_secondary_suppressed"].sum())
