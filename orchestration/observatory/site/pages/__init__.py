@@ -35,6 +35,30 @@ class Page:
 
 def all_pages() -> tuple[Page, ...]:
     """Every page in nav order (imported here, not at module top, to avoid import cycles)."""
-    from observatory.site.pages import home, pay_gap
+    from observatory.site.pages import (
+        action_plan,
+        data_quality,
+        education,
+        home,
+        hwb,
+        long_term_outcomes,
+        methods,
+        pay_gap,
+        social_care,
+        workforce,
+        youth_justice,
+    )
 
-    return (home.PAGE, pay_gap.PAGE)
+    return (
+        home.PAGE,
+        long_term_outcomes.PAGE,
+        hwb.PAGE,
+        education.PAGE,
+        youth_justice.PAGE,
+        social_care.PAGE,
+        workforce.PAGE,
+        pay_gap.PAGE,
+        action_plan.PAGE,
+        data_quality.PAGE,
+        methods.PAGE,
+    )

@@ -1,0 +1,1 @@
+// filters.js: written by the board-site work (issue 8)
