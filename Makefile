@@ -11,13 +11,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT := cd dbt_project && ../$(BIN)/dbt
 
-.PHONY: help setup demo refresh test lint dbt-parse dbt-build pytest serve dagster contracts clean
+.PHONY: help setup demo refresh test lint dbt-parse dbt-build pytest serve dagster contracts clean chromium browser-test bi-evidence
 
 help:
 	@echo "make demo   - set up, generate the synthetic demo council, run the whole pipeline, build the site"
 	@echo "make test   - set up and run every check (ruff, sqlfluff, dbt, pytest)"
 	@echo "make serve  - serve the board site on http://127.0.0.1:8000/"
 	@echo "make dagster - open the Dagster UI on http://127.0.0.1:3000/"
+	@echo "make chromium - install Debian's chromium if missing (board pack PDF, browser tests)"
 
 $(UV):
 	$(PYTHON) -m pip install --user --quiet uv==0.13.9
@@ -47,14 +48,39 @@ dagster: setup
 contracts:
 	$(BIN)/observatory contracts sync
 
+# Optional analysts' explorer (Evidence, bi/; docs/bi.md): needs Node 20+, npm and the internet (Evidence's
+# browser DuckDB downloads its parquet extension). Not part of demo or test.
+bi-evidence: setup
+	@command -v npm >/dev/null || { echo "make bi-evidence needs Node.js 20+ and npm (see docs/bi.md)"; exit 1; }
+	@node -e "fetch('https://extensions.duckdb.org/',{method:'HEAD',signal:AbortSignal.timeout(15000)}).catch(()=>{console.error('make bi-evidence: extensions.duckdb.org is unreachable; Evidence cannot build offline (docs/bi.md)');process.exit(1)})"
+	$(BIN)/python -m observatory.bi_export
+	cd bi && npm ci
+	cd bi && SEND_ANONYMOUS_USAGE_STATS=no npm run sources && SEND_ANONYMOUS_USAGE_STATS=no npm run build
+	@echo "The explorer: bi/build/ (serve it with: cd bi && npm run preview)"
+
 lint: setup
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 
-test: lint
+test: lint chromium
 	$(DBT) parse --target ci --quiet
 	$(BIN)/python -m pytest
+
+# Debian's Chromium: prints the board pack PDF and runs the browser tests (Python playwright drives
+# /usr/bin/chromium; no browser is ever downloaded). Installed with apt-get when missing (root in CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; else \
+	    echo "chromium is missing: install Debian's chromium package as root (apt-get install chromium)"; exit 1; fi; \
+	  echo "Installing Debian's chromium (apt-get)..."; \
+	  $$SUDO apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; }
+	@command -v chromium >/dev/null
+
+# Only the browser, accessibility and board pack tests (they run the demo pipeline once, ~10 min).
+browser-test: setup chromium
+	$(BIN)/python -m pytest tests/test_browser.py tests/test_boardpack.py
 
 clean:
 	rm -rf data dbt_project/target test-artifacts

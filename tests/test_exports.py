@@ -77,11 +77,32 @@ def test_neutralise_prefixes_only_formula_triggers():
         assert neutralise(value) == value
 
 
-def test_site_downloads_neutralise_formula_injection_too():
-    from observatory.site.snapshot import _csv_value
+def test_site_downloads_are_written_by_the_same_writers(tmp_path):
+    """The board site's CSV and XLSX downloads neutralise formulas too: they are these exports."""
+    from decimal import Decimal
 
-    assert [_csv_value(t) for t in ATTACKS] == ["'" + t for t in ATTACKS]
-    assert [_csv_value(v) for v in (-2.5, -3, "Black African")] == ["-2.5", "-3", "Black African"]
+    from observatory.exports import csv_value, xlsx_value
+    from observatory.site.snapshot import Snapshot
+
+    assert [csv_value(v) for v in (-2.5, -3, Decimal("-1.50"), "Black African")] == [
+        "-2.5",
+        "-3",
+        "-1.50",
+        "Black African",
+    ]
+    assert xlsx_value(Decimal("-1.50")) == Decimal("-1.50")  # a number in Excel, not text
+    snapshot = _snapshot(tmp_path / "observatory.duckdb")
+    with Snapshot.open(snapshot) as snap:
+        for out in ("a", "b"):
+            snap.write_download(
+                "awkward", ["row_id"], tmp_path / out / "t.csv", tmp_path / out / "t.xlsx", demo=True
+            )
+    rows = _csv_rows(tmp_path / "a" / "t.csv")
+    assert [r["label"] for r in rows[: len(ATTACKS)]] == ["'" + t for t in ATTACKS]
+    ws = load_workbook(tmp_path / "a" / "t.xlsx")["awkward"]
+    assert [c.value for c in ws["B"][1 : 1 + len(ATTACKS)]] == ["'" + _xml(t) for t in ATTACKS]
+    # Pinned to the publication time, not the clock: the same snapshot gives the same bytes.
+    assert (tmp_path / "a" / "t.xlsx").read_bytes() == (tmp_path / "b" / "t.xlsx").read_bytes()
 
 
 def test_csv_neutralises_formula_injection_and_keeps_numbers_as_numbers(exported):

@@ -1,4 +1,5 @@
-"""The `observatory` command line: demo data, refresh, check an extract, serve the site, export, roll back."""
+"""The `observatory` command line: demo data, refresh, check an extract, serve the site, board pack,
+export, roll back."""
 
 from __future__ import annotations
 
@@ -160,6 +161,37 @@ def export(target: Path | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--copy-to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also copy the PDF to this file (to send with the board papers).",
+)
+def boardpack(copy_to: Path | None) -> None:
+    """Print the board pack (both scorecards and the action plan) to PDF from the published site.
+
+    The printable HTML is part of the site (board-pack.html); the PDF, board-pack.pdf, is printed
+    beside it by headless Chromium and served with the site."""
+    import shutil
+
+    from observatory.site.boardpack import board_pack_for
+
+    paths = config.export_environment()
+    if not paths.snapshot.exists():
+        click.secho("No published snapshot yet: run `observatory refresh` first.", fg="red")
+        sys.exit(1)
+    result = board_pack_for(paths.snapshot, paths.site, demo=paths.is_demo)
+    click.echo(f"Board pack (printable HTML): {paths.site / result.html.name}")
+    if result.pdf is None:
+        click.secho(result.message, fg="yellow")
+        sys.exit(1)
+    click.echo(f"Board pack (PDF, A4, {result.pages} pages): {paths.site / result.pdf.name}")
+    if copy_to is not None:
+        shutil.copyfile(result.pdf, copy_to)
+        click.echo(f"Copied to {copy_to}")
+
+
+@main.command()
 def rollback() -> None:
     """Put the previous published snapshot back (atomically), then rebuild the site and exports from it.
 
@@ -178,6 +210,9 @@ def rollback() -> None:
     click.echo(f"Restored the previous snapshot: {snapshot} (published {_published_at(snapshot)})")
     build_site(paths.snapshot, paths.site, demo=paths.is_demo)
     click.echo(f"Board site rebuilt from it: {paths.site / 'index.html'}")
+    from observatory.site.boardpack import board_pack_for
+
+    click.echo(board_pack_for(paths.snapshot, paths.site, demo=paths.is_demo).message)
     export_snapshot(paths.snapshot, paths.exports, demo=paths.is_demo)
     click.echo(f"Exports rewritten from it: {paths.exports}")
 

@@ -6,7 +6,7 @@ import dagster as dg
 
 from observatory.defs.dbt import observatory_dbt_assets
 from observatory.defs.ingest import ingest_assets
-from observatory.defs.publish import board_site, published_exports, published_snapshot
+from observatory.defs.publish import board_pack, board_site, published_exports, published_snapshot
 from observatory.defs.resources import build_resources, dbt_project
 from observatory.defs.schedules import nightly_refresh, nightly_schedule
 from observatory.defs.sensors import inbox_sensor
@@ -17,7 +17,14 @@ dbt_project.prepare_if_dev()
 def build_defs(loggers: dict[str, dg.LoggerDefinition] | None = None) -> dg.Definitions:
     """Definitions bound to the data directory in the environment now (tests use many)."""
     return dg.Definitions(
-        assets=[*ingest_assets(), observatory_dbt_assets, published_snapshot, board_site, published_exports],
+        assets=[
+            *ingest_assets(),
+            observatory_dbt_assets,
+            published_snapshot,
+            board_site,
+            board_pack,
+            published_exports,
+        ],
         jobs=[nightly_refresh],
         schedules=[nightly_schedule],
         sensors=[inbox_sensor],

@@ -16,10 +16,14 @@ A set is written to a fresh directory and made live by swapping the ``exports`` 
 from __future__ import annotations
 
 import csv
+import io
 import math
+import re
 import time
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -60,16 +64,16 @@ def csv_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, str):
         return neutralise(value)
-    if isinstance(value, int | float):
-        return str(value)
-    return neutralise(str(value))  # lists, decimals, intervals: their text
+    if isinstance(value, int | float | Decimal):
+        return str(value)  # numbers, DECIMAL columns included, are never quoted
+    return neutralise(str(value))  # lists, intervals: their text
 
 
 def xlsx_value(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    if isinstance(value, bool | int | float | datetime | date):
-        return value
+    if isinstance(value, bool | int | float | Decimal | datetime | date):
+        return value  # openpyxl writes Decimal as a number
     text = value if isinstance(value, str) else str(value)
     # Control characters XML cannot hold would make openpyxl refuse the whole workbook.
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
@@ -158,8 +162,13 @@ def write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
         writer.writerows([csv_value(v) for v in row] for row in rows)
 
 
-def write_xlsx(path: Path, table: str, header: list[str], rows: list[tuple], readme) -> None:
-    """The table (on as many sheets as Excel's row limit needs), then the README sheet."""
+def write_xlsx(
+    path: Path, table: str, header: list[str], rows: list[tuple], readme, *, stamp: datetime | None = None
+) -> None:
+    """The table (on as many sheets as Excel's row limit needs), then the README sheet.
+
+    With ``stamp`` (the publication time) the file is byte-identical for the same data: the
+    workbook's created/modified times and every zip entry's time are the stamp, not the clock."""
     wb = Workbook(write_only=True)
     per_sheet = XLSX_MAX_ROWS - 1
     for part, start in enumerate(range(0, max(len(rows), 1), per_sheet)):
@@ -172,3 +181,24 @@ def write_xlsx(path: Path, table: str, header: list[str], rows: list[tuple], rea
     for row in readme:
         notes.append([xlsx_value(v) for v in row])
     wb.save(path)
+    if stamp is not None:
+        _pin_times(path, stamp)
+
+
+def _pin_times(path: Path, stamp: datetime) -> None:
+    """Rewrite an XLSX with its document times and zip entry times set to ``stamp``."""
+    stamp = max(stamp.replace(tzinfo=None, microsecond=0), datetime(1980, 1, 1))
+    w3c = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info)) for info in src.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                    lambda m: m.group(1) + w3c.encode() + m.group(3),
+                    data,
+                )
+            out.writestr(zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6]), data, zipfile.ZIP_DEFLATED)
+    path.write_bytes(buffer.getvalue())

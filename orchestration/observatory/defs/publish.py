@@ -98,7 +98,7 @@ def board_site() -> dg.MaterializeResult:
     from observatory.site import build_site
 
     paths = config.paths()
-    build = build_site(paths.snapshot, paths.site, demo=paths.is_demo)
+    build = build_site(paths.snapshot, paths.site, demo=paths.is_demo, previous=paths.previous_snapshot)
     return dg.MaterializeResult(
         metadata={
             "site": dg.MetadataValue.path(str(paths.site)),
@@ -106,6 +106,32 @@ def board_site() -> dg.MaterializeResult:
             "pages": len(list(build.glob("*.html"))),
         }
     )
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "board_pack"]),
+    deps=[dg.AssetKey(["published", "board_site"])],
+    group_name="publish",
+    kinds={"pdf", "html"},
+    description="The board pack: both scorecards and the action-plan summary, dated, with the data's "
+    "periods and caveats, as printable HTML (board-pack.html, part of the site) and an A4 PDF "
+    "(board-pack.pdf) printed beside it by headless Chromium. Without Chromium only the HTML is "
+    "there and the run log says how to get the PDF (`make chromium`).",
+)
+def board_pack(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    from observatory.site.boardpack import board_pack_for
+
+    paths = config.paths()
+    result = board_pack_for(paths.snapshot, paths.site, demo=paths.is_demo)
+    if result.pdf is None:
+        context.log.warning(result.message)
+    metadata = {"html": dg.MetadataValue.path(str(paths.site / result.html.name))}
+    if result.pdf is not None:
+        metadata["pdf"] = dg.MetadataValue.path(str(paths.site / result.pdf.name))
+        metadata["pages"] = result.pages
+    else:
+        metadata["pdf"] = dg.MetadataValue.text(result.message)
+    return dg.MaterializeResult(metadata=metadata)
 
 
 @dg.asset(

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from observatory.site import formatting as f
+from observatory.site.changes import compare
 from observatory.site.pages import Page, all_pages
 from observatory.site.snapshot import Snapshot
 
@@ -48,8 +49,12 @@ def _write(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def render_site(snapshot: Snapshot, out: Path, *, demo: bool) -> tuple[Page, ...]:
-    """Write pages, downloads and static files into ``out``; return the pages built."""
+def render_site(
+    snapshot: Snapshot, out: Path, *, demo: bool, previous: Snapshot | None = None
+) -> tuple[Page, ...]:
+    """Write pages, downloads and static files into ``out``; return the pages built.
+
+    ``previous`` is the snapshot the live one replaced (the overview says what changed)."""
     tables = snapshot.tables()
     pages = tuple(p for p in all_pages() if set(p.requires) <= tables)
     for skipped in sorted({p.path for p in all_pages()} - {p.path for p in pages}):
@@ -63,6 +68,7 @@ def render_site(snapshot: Snapshot, out: Path, *, demo: bool) -> tuple[Page, ...
         "code_versions": manifest.code_versions,
         "legend": f.LEGEND,
         "symbol_words": f.SYMBOL_WORDS,
+        "snapshot_changes": compare(snapshot, previous),
     }
     env = environment()
     for page in pages:
@@ -73,7 +79,9 @@ def render_site(snapshot: Snapshot, out: Path, *, demo: bool) -> tuple[Page, ...
         )
         _write(out / page.path, html)
         for download in page.downloads:
-            snapshot.write_csv(download.table, download.order_by, out / download.path)
+            snapshot.write_download(
+                download.table, download.order_by, out / download.csv, out / download.xlsx, demo=demo
+            )
 
     for src in sorted(STATIC.rglob("*")):
         if src.is_file():

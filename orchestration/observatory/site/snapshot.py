@@ -6,11 +6,10 @@ read-only connection guarantees that building the site cannot change the snapsho
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,27 +83,24 @@ class Snapshot:
     def manifest(self) -> Manifest:
         return Manifest(tuple(self.table("manifest", ["table_name", "published_at"])))
 
-    def write_csv(self, name: str, order_by: Sequence[str], dest: Path) -> None:
-        """Write publish.<name> to a CSV download: all rows and columns, stable order."""
+    def export(self, name: str, order_by: Sequence[str]) -> tuple[list[str], list[tuple]]:
+        """publish.<name> as (header, rows): all rows and columns, in a stable order."""
         cur = self._con.execute(
             f"select * from {SCHEMA}.{_ident(name)} order by " + ", ".join(_ident(c) for c in order_by)
         )
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with dest.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\r\n")
-            writer.writerow([d[0] for d in cur.description])
-            writer.writerows([_csv_value(v) for v in row] for row in cur.fetchall())
+        return [d[0] for d in cur.description], cur.fetchall()
 
+    def write_download(
+        self, name: str, order_by: Sequence[str], csv_path: Path, xlsx_path: Path, *, demo: bool
+    ) -> None:
+        """Write publish.<name> as a CSV and an XLSX download, with the exports' own writers (UTF-8
+        with BOM, README sheet of symbols, formula-like text neutralised), so the two never differ."""
+        from observatory.exports import readme_rows, write_csv, write_xlsx
 
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, str):
-        from observatory.exports import neutralise  # text a spreadsheet would run as a formula
-
-        return neutralise(value)
-    return str(value)
+        header, rows = self.export(name, order_by)
+        manifest = self.manifest()
+        stamp = [(manifest.published_at, ", ".join(manifest.code_versions))] if manifest.published_at else []
+        for dest in (csv_path, xlsx_path):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(csv_path, header, rows)
+        write_xlsx(xlsx_path, name, header, rows, readme_rows(stamp, demo=demo), stamp=manifest.published_at)

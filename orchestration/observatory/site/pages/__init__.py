@@ -15,11 +15,29 @@ from observatory.site.snapshot import Snapshot
 
 @dataclass(frozen=True)
 class Download:
-    """A CSV written into the build from one publish table (all rows, all columns)."""
+    """One publish table (all rows, all columns) written into the build as CSV and XLSX.
+
+    The files are the exports' (observatory.exports): CSV in UTF-8 with a BOM, XLSX with a README
+    sheet of the symbols, formula-like text neutralised. Link them with the ``download_links`` macro.
+    """
 
     table: str
-    path: str  # relative to the site root, e.g. "downloads/pay_gap.csv"
+    path: str  # the CSV, relative to the site root, e.g. "downloads/pay_gap.csv"; the XLSX sits beside it
     order_by: tuple[str, ...]
+    label: str = ""  # what the table holds, for the link text (default: the table name in words)
+
+    @property
+    def csv(self) -> str:
+        return self.path
+
+    @property
+    def xlsx(self) -> str:
+        stem, dot, _ = self.path.rpartition(".")
+        return (stem if dot else self.path) + ".xlsx"
+
+    @property
+    def name(self) -> str:
+        return self.label or self.table.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,7 @@ class Page:
 
 def all_pages() -> tuple[Page, ...]:
     """Every page in nav order (imported here, not at module top, to avoid import cycles)."""
+    from observatory.site import boardpack
     from observatory.site.pages import (
         action_plan,
         data_quality,
@@ -59,6 +78,7 @@ def all_pages() -> tuple[Page, ...]:
         workforce.PAGE,
         pay_gap.PAGE,
         action_plan.PAGE,
+        boardpack.PAGE,
         data_quality.PAGE,
         methods.PAGE,
     )

@@ -1,13 +1,66 @@
-"""Education page (being built: issue 8)."""
+"""Education page: early years, GCSE results, suspensions, exclusions and SEN by ethnic group.
+
+Each indicator of ``publish.outcome_indicators`` in the education domain, laid out by
+pages/outcomes.py: the latest school year by DfE ethnic group (and broad, combined groups, and
+broad groups by sex, free school meals and SEN), with relative rate indices and a trend.
+"""
 
 from __future__ import annotations
 
-from observatory.site.pages import Page
+from typing import Any
+
+from observatory.site.pages import Page, outcomes
+from observatory.site.pages.outcomes import IndicatorSpec
+from observatory.site.snapshot import Snapshot
+
+INDICATORS = (
+    IndicatorSpec(
+        "edu_gld_pct",
+        "Children reaching a good level of development in the Early Years Foundation Stage Profile"
+        " at the end of Reception (age 5).",
+    ),
+    IndicatorSpec(
+        "edu_attainment8_avg",
+        "Pupils' average Attainment 8 score at the end of key stage 4 (GCSEs, age 16), out of 90.",
+    ),
+    IndicatorSpec(
+        "edu_em_grade5_pct",
+        "Pupils at the end of key stage 4 who achieved grade 5 or above in both English and maths GCSEs.",
+    ),
+    IndicatorSpec(
+        "edu_suspension_rate",
+        "Suspensions per 100 pupils in the school year; one pupil can be suspended more than once.",
+    ),
+    IndicatorSpec("edu_one_plus_suspension_pct", "Pupils suspended at least once in the school year."),
+    IndicatorSpec(
+        "edu_permanent_exclusion_rate",
+        "Permanent exclusions per 100 pupils in the school year.",
+    ),
+    IndicatorSpec(
+        "edu_sen_support_pct",
+        "Pupils receiving special educational needs (SEN) support in school, without an education,"
+        " health and care plan.",
+    ),
+    IndicatorSpec(
+        "edu_ehc_plan_pct",
+        "Pupils with an education, health and care (EHC) plan for their special educational needs.",
+    ),
+)
+BREAKDOWNS = ("ethnicity_sex", "ethnicity_fsm", "ethnicity_sen")
+
+
+def context(snapshot: Snapshot) -> dict[str, Any]:
+    return outcomes.context(
+        snapshot, INDICATORS, subject="pupils", overall_label="All pupils", breakdowns=BREAKDOWNS
+    )
+
 
 PAGE = Page(
     path="education.html",
     template="education.html",
     title="Education",
     nav_label="Education",
-    context=lambda snapshot: {},
+    context=context,
+    requires=(outcomes.TABLE,),
+    downloads=(outcomes.DOWNLOAD,),
 )

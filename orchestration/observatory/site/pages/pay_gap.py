@@ -6,6 +6,7 @@ summarised in a median-gap-by-year table. The same loading code feeds the home p
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from itertools import groupby
@@ -152,6 +153,7 @@ class AuthorityView:
     years: tuple[str, ...]  # every reporting year held, oldest first
     trends: tuple[TrendView, ...]
     latest_rows: tuple[dict[str, Any], ...]
+    extra: tuple[Any, ...] = ()  # pay quartiles and pay gaps by sex (workforce.Section), where published
 
 
 def _level_view(auth_id: str, level: str, rows: list[dict[str, Any]], comparator: str, year: str):
@@ -273,8 +275,11 @@ def load(snapshot: Snapshot) -> tuple[AuthorityView, ...]:
 
 
 def context(snapshot: Snapshot) -> dict[str, Any]:
+    from observatory.site.pages.workforce import pay_sections  # imported here: workforce imports this module
+
+    extra = pay_sections(snapshot)
     return {
-        "authorities": load(snapshot),
+        "authorities": tuple(dataclasses.replace(a, extra=extra.get(a.code, ())) for a in load(snapshot)),
         "columns": tuple(heading for heading, *_ in COLUMNS),
         "download": DOWNLOAD.path,
     }
