@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from openpyxl import Workbook
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from observatory.contracts import GSS_SYMBOLS
@@ -73,9 +73,9 @@ def xlsx_value(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool | int | float | Decimal | datetime | date):
-        return value  # openpyxl writes Decimal as a number
+        return value  # Decimal is written as a number
     text = value if isinstance(value, str) else str(value)
-    # Control characters XML cannot hold would make openpyxl refuse the whole workbook.
+    # Control characters XML cannot hold would make the workbook unreadable.
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
@@ -167,22 +167,46 @@ def write_xlsx(
 ) -> None:
     """The table (on as many sheets as Excel's row limit needs), then the README sheet.
 
-    With ``stamp`` (the publication time) the file is byte-identical for the same data: the
-    workbook's created/modified times and every zip entry's time are the stamp, not the clock."""
-    wb = Workbook(write_only=True)
-    per_sheet = XLSX_MAX_ROWS - 1
-    for part, start in enumerate(range(0, max(len(rows), 1), per_sheet)):
-        ws = wb.create_sheet(table[:31] if part == 0 else f"{table[:26]} ({part + 1})")
-        ws.append([xlsx_value(h) for h in header])
-        for row in rows[start : start + per_sheet]:
-            ws.append([xlsx_value(v) for v in row])
-    notes = wb.create_sheet("README")
-    notes.append(["topic", "note"])
-    for row in readme:
-        notes.append([xlsx_value(v) for v in row])
-    wb.save(path)
+    XlsxWriter in constant-memory mode (about 5x openpyxl's speed: the site and the exports write
+    every published table). Text is never turned into formulas, numbers or links. With ``stamp``
+    (the publication time) the file is byte-identical for the same data: the workbook's times and
+    every zip entry's time are the stamp, not the clock."""
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    }
+    with xlsxwriter.Workbook(str(path), options) as wb:
+        if stamp is not None:
+            wb.set_properties({"created": stamp.replace(tzinfo=None)})
+        formats = {
+            datetime: wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+            date: wb.add_format({"num_format": "yyyy-mm-dd"}),
+        }
+        per_sheet = XLSX_MAX_ROWS - 1
+        for part, start in enumerate(range(0, max(len(rows), 1), per_sheet)):
+            ws = wb.add_worksheet(table[:31] if part == 0 else f"{table[:26]} ({part + 1})")
+            _write_rows(ws, [header, *rows[start : start + per_sheet]], formats)
+        _write_rows(wb.add_worksheet("README"), [("topic", "note"), *readme], formats)
     if stamp is not None:
         _pin_times(path, stamp)
+
+
+def _write_rows(ws, rows, formats: dict) -> None:
+    for r, row in enumerate(rows):
+        for c, raw in enumerate(row):
+            value = xlsx_value(raw)
+            if value is None:
+                continue
+            if isinstance(value, datetime | date):
+                ws.write_datetime(r, c, value, formats[datetime if isinstance(value, datetime) else date])
+            elif isinstance(value, bool):
+                ws.write_boolean(r, c, value)
+            elif isinstance(value, int | float | Decimal):
+                ws.write_number(r, c, value)
+            else:
+                ws.write_string(r, c, value)
 
 
 def _pin_times(path: Path, stamp: datetime) -> None:

@@ -1,7 +1,8 @@
 """The board site: a static site built in Python from the published snapshot only.
 
-Board members read plain HTML (no JavaScript, no external requests); it is rebuilt from the
-snapshot after each publish and swapped in atomically, so readers never see a half-built site.
+Board members read plain HTML (no external requests; a small local script only adds filters); it
+is rebuilt from the snapshot after each publish and swapped in atomically, so readers never see a
+half-built site.
 """
 
 from __future__ import annotations

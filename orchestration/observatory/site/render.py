@@ -71,6 +71,7 @@ def render_site(
         "snapshot_changes": compare(snapshot, previous),
     }
     env = environment()
+    written: set[str] = set()  # pages sharing a table share its files (outcome_indicators: three pages)
     for page in pages:
         root = _root(page.path)
         nav = [{"href": root + p.path, "label": p.nav_label, "current": p.path == page.path} for p in pages]
@@ -79,6 +80,9 @@ def render_site(
         )
         _write(out / page.path, html)
         for download in page.downloads:
+            if download.csv in written:
+                continue
+            written.add(download.csv)
             snapshot.write_download(
                 download.table, download.order_by, out / download.csv, out / download.xlsx, demo=demo
             )

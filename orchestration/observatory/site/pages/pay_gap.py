@@ -281,7 +281,7 @@ def context(snapshot: Snapshot) -> dict[str, Any]:
     return {
         "authorities": tuple(dataclasses.replace(a, extra=extra.get(a.code, ())) for a in load(snapshot)),
         "columns": tuple(heading for heading, *_ in COLUMNS),
-        "download": DOWNLOAD.path,
+        "download": DOWNLOAD,
     }
 
 
