@@ -28,11 +28,14 @@ setup: $(UV)
 	$(UV) sync --frozen --quiet
 	$(DBT) parse --quiet
 
+# The board pack PDF is printed by chromium: installed if it can be; without it the pack is HTML only.
 demo: setup
+	@$(MAKE) --no-print-directory chromium || echo "No chromium: the board pack will be HTML only (make chromium as root adds the PDF)."
 	$(BIN)/observatory demo
 	$(BIN)/observatory refresh
 	@echo ""
 	@echo "Done. The board site:   $(OBSERVATORY_DATA_DIR)/site/index.html"
+	@echo "  board pack:           $(OBSERVATORY_DATA_DIR)/site/board-pack.html (and board-pack.pdf)"
 	@echo "  serve it:             make serve   (then open http://127.0.0.1:8000/)"
 	@echo "  Dagster UI:           make dagster (then open http://127.0.0.1:3000/)"
 
