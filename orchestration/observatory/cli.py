@@ -208,7 +208,8 @@ def rollback() -> None:
         click.secho(f"Nothing to roll back to: {exc}", fg="red")
         sys.exit(1)
     click.echo(f"Restored the previous snapshot: {snapshot} (published {_published_at(snapshot)})")
-    build_site(paths.snapshot, paths.site, demo=paths.is_demo)
+    # The overview then says what the rollback undid (the rolled-back snapshot is now the previous).
+    build_site(paths.snapshot, paths.site, demo=paths.is_demo, previous=paths.previous_snapshot)
     click.echo(f"Board site rebuilt from it: {paths.site / 'index.html'}")
     from observatory.site.boardpack import board_pack_for
 
