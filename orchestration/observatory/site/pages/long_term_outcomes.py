@@ -360,16 +360,23 @@ def _workforce(mid: str, rows: list[dict[str, Any]]) -> tuple[WorkforceBlock, st
     minority = next((r for r in senior if r["ethnicity_level"] == "minority_binary"), None)
     summary = ""
     if minority is not None and not minority["value_symbol"] and not f.is_missing(minority["value"]):
+        residents = minority["population_share_pct"]
+        against = (
+            f", against {f.pct(residents)} of working-age residents "
+            f"({(minority['compared_with_population'] or 'not compared').lower()})"
+            if not f.is_missing(residents)
+            else " (no resident population figures are held to compare with)"
+        )
         summary = (
             f"{minority['grade_band']}, {minority['period']}: {minority['ethnicity_group'].lower()} hold "
-            f"{f.pct(minority['value'])} of posts, against {f.pct(minority['population_share_pct'])} of "
-            f"working-age residents ({(minority['compared_with_population'] or 'not compared').lower()})."
+            f"{f.pct(minority['value'])} of posts{against}."
         )
         others = [
             r
             for r in rows
             if r["ethnicity_level"] != "minority_binary"
             and r["compared_with_population"] in ("Higher", "Lower")
+            and not f.is_missing(r["population_share_pct"])
             and r["grade_band"] == minority["grade_band"]
         ]
         if others:

@@ -1217,7 +1217,13 @@ def by_sex_section(auth_id: str, rows: list[dict[str, Any]]) -> Section:
         ),
         key=lambda r: (r["display_order"], r["ethnicity_group"], r["sex"]),
     )
-    em = [r for r in binary if r["ethnicity_group"] == "Ethnic minorities" and not r["gap_symbol"]]
+    em = [
+        r
+        for r in binary
+        if r["ethnicity_group"] == "Ethnic minorities"
+        and not r["gap_symbol"]
+        and not f.is_missing(r["median_hourly_gap_pct"])
+    ]
     if em:
         parts.append(
             "Against White British men's, the median hourly pay of "
