@@ -11,11 +11,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT := cd dbt_project && ../$(BIN)/dbt
 
-.PHONY: help setup demo refresh test lint dbt-parse dbt-build pytest serve dagster contracts clean chromium browser-test bi-evidence
+.PHONY: help setup demo refresh test lint dbt-parse dbt-build pytest serve dagster contracts clean chromium browser-test bi-evidence fuzz
 
 help:
 	@echo "make demo   - set up, generate the synthetic demo council, run the whole pipeline, build the site"
 	@echo "make test   - set up and run every check (ruff, sqlfluff, dbt, pytest)"
+	@echo "make fuzz   - the long bad-input fuzz of every reader and contract (~2,000 examples each)"
 	@echo "make serve  - serve the board site on http://127.0.0.1:8000/"
 	@echo "make dagster - open the Dagster UI on http://127.0.0.1:3000/"
 	@echo "make chromium - install Debian's chromium if missing (board pack PDF, browser tests)"
@@ -69,6 +70,12 @@ lint: setup
 test: lint chromium
 	$(DBT) parse --target ci --quiet
 	$(BIN)/python -m pytest
+
+# The bad-input corpus at length: the same property tests as `make test` runs (bounded, derandomised),
+# with hypothesis' long profile, 2,000 random examples per contract and format (FUZZ_MAX_EXAMPLES=n to
+# change). Hours on two cores; run it after changing a reader, the parsers or a contract.
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz_ingest.py -p no:cacheprovider --hypothesis-show-statistics
 
 # Debian's Chromium: prints the board pack PDF and runs the browser tests (Python playwright drives
 # /usr/bin/chromium; no browser is ever downloaded). Installed with apt-get when missing (root in CI).

@@ -51,9 +51,16 @@ class RawExtract:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode UTF-8 (with or without BOM) or, failing that, Windows-1252 as HR systems write it."""
+    """Decode UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's "Unicode text") or, failing
+    those, Windows-1252 as HR systems write it. A BOM the rest of the file belies is ignored."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                break
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        data = data[3:]
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -128,8 +135,16 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
         raise ExtractError(
             file, f"no column headed '{melt.header_prefix} ...'", f"{melt.header_prefix} columns"
         )
-    stated = _stated_once(file, rows[:header_idx], contract, set(positions))
     produced = {melt.name_column, melt.value_column} if melt else set()
+    if clash := [header[pos].strip() for c, pos in positions.items() if c in produced]:
+        # A wide table also holding e.g. a plain "Ethnic group" column: which one is meant is unknowable.
+        raise ExtractError(
+            file,
+            f"column(s) {', '.join(map(repr, clash))} clash with the {' and '.join(sorted(produced))} "
+            f"read from the '{melt.header_prefix} ...' columns",
+            f"one column per category headed '{melt.header_prefix} ...', and no {melt.name_column} column",
+        )
+    stated = _stated_once(file, rows[:header_idx], contract, set(positions))
     present = positions.keys() | produced | stated.keys()
     missing = [
         c.name
