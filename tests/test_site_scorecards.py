@@ -458,7 +458,7 @@ def test_demo_overview_headlines_are_the_largest_significant_gaps(demo_run):
             assert long_term_outcomes.gap_sentence(m_rows, top[0], reference) in text, indicator
             found += 1
     assert found > 0  # the demo borough has planted gaps
-    assert "What changed since the last refresh" in text
+    assert "What changed since the previous publication" in text
     assert "Headline: the largest median pay gaps" in text
 
 

@@ -21,6 +21,7 @@ import math
 import re
 import time
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -134,21 +135,36 @@ def export_snapshot(snapshot: Path, target: Path, *, demo: bool) -> ExportResult
             else []
         )
         readme = readme_rows(manifest, demo=demo)
+        stamp = manifest[0][0] if manifest else None  # XLSX times: the publication's, not the clock's
+        from observatory.site.downloads import table_orders  # the site imports this module
+
+        orders = table_orders()  # the site's downloads are these files (site/downloads.py)
 
         def write(out: Path) -> None:
             write_readme_csv(out / "README.csv", readme)
             for table in tables:
                 started = time.perf_counter()
-                cur = con.execute(f'select * from {SCHEMA}."{table}" order by all')
+                cur = con.execute(ordered_select(table, orders.get(table, ())))
                 header = [d[0] for d in cur.description]
                 rows = cur.fetchall()
                 write_csv(out / f"{table}.csv", header, rows)
-                write_xlsx(out / f"{table}.xlsx", table, header, rows, readme)
+                write_xlsx(out / f"{table}.xlsx", table, header, rows, readme, stamp=stamp)
                 result.tables[table] = len(rows)
                 result.seconds[table] = round(time.perf_counter() - started, 2)
 
-        result.directory = publish(target, write, builds=target.parent / BUILDS_DIRNAME)
+        result.directory = publish(
+            target, write, builds=target.parent / BUILDS_DIRNAME, crash_point="exports.written"
+        )
     return result
+
+
+def ordered_select(table: str, first: Sequence[str] = ()) -> str:
+    """``select *`` from publish.<table> in one order: the ``first`` columns (the order a page reads the
+    table in), then every column, so rows tied on ``first`` are never reordered between runs."""
+    if not first:
+        return f'select * from {SCHEMA}."{table}" order by all'
+    columns = ", ".join('"' + c.replace('"', '""') + '"' for c in first)
+    return f'select * from {SCHEMA}."{table}" order by {columns}, columns(*)'
 
 
 def write_readme_csv(path: Path, readme: list[tuple[str, str]]) -> None:

@@ -23,14 +23,25 @@ __all__ = ["build_site"]
 log = logging.getLogger(__name__)
 
 
-def build_site(snapshot_path: Path, site_link: Path, *, demo: bool, previous: Path | None = None) -> Path:
+def build_site(
+    snapshot_path: Path,
+    site_link: Path,
+    *,
+    demo: bool,
+    previous: Path | None = None,
+    exports: Path | None = None,
+) -> Path:
     """Build the static site from the published snapshot; atomically point site_link at it; return the build dir.
 
     ``previous``: the snapshot the live one replaced (``config.paths().previous_snapshot``), for the
     overview's "what changed"; missing or unreadable, the overview says there is nothing to compare with.
+    ``exports``: the export set's link (``config.paths().exports``); the downloads take its XLSX files
+    instead of writing them again when it was made from this snapshot (site/downloads.py).
     """  # noqa: E501
     with Snapshot.open(Path(snapshot_path)) as snapshot, _open_previous(previous) as before:
         extra = {} if previous is None else {"previous": before}
+        if exports is not None:
+            extra["exports"] = exports
         return publish(Path(site_link), lambda out: render_site(snapshot, out, demo=demo, **extra))
 
 

@@ -30,3 +30,16 @@ def control(
     labels = labels or {}
     seen = tuple(dict.fromkeys(v for v in values if v is not None))
     return Control(name, label, tuple((v, labels.get(v, v)) for v in seen), **kwargs)
+
+
+def authority_control(pairs: Iterable[tuple[str, str]], *, select_first: bool = False) -> tuple[Control, ...]:
+    """The authority control over (code, name) pairs, codes labelled with names, in the order given.
+
+    A tuple of one control, or none when there are fewer than two authorities (nothing to choose).
+    ``select_first``: the first authority is chosen initially (pages too long to show every
+    authority at once); otherwise "All"."""
+    labels = dict(pairs)
+    if len(labels) < 2:
+        return ()
+    selected = next(iter(labels)) if select_first else ""
+    return (control("authority", "Authority", list(labels), labels=labels, selected=selected),)

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from observatory.site import formatting as f
 from observatory.site.changes import compare
+from observatory.site.downloads import write_downloads
 from observatory.site.pages import Page, all_pages
 from observatory.site.snapshot import Snapshot
 
@@ -50,11 +51,17 @@ def _write(path: Path, text: str) -> None:
 
 
 def render_site(
-    snapshot: Snapshot, out: Path, *, demo: bool, previous: Snapshot | None = None
+    snapshot: Snapshot,
+    out: Path,
+    *,
+    demo: bool,
+    previous: Snapshot | None = None,
+    exports: Path | None = None,
 ) -> tuple[Page, ...]:
     """Write pages, downloads and static files into ``out``; return the pages built.
 
-    ``previous`` is the snapshot the live one replaced (the overview says what changed)."""
+    ``previous`` is the snapshot the live one replaced (the overview says what changed); ``exports``
+    the ``published/exports`` link, whose XLSX files the downloads take when made from this snapshot."""
     tables = snapshot.tables()
     pages = tuple(p for p in all_pages() if set(p.requires) <= tables)
     for skipped in sorted({p.path for p in all_pages()} - {p.path for p in pages}):
@@ -71,7 +78,6 @@ def render_site(
         "snapshot_changes": compare(snapshot, previous),
     }
     env = environment()
-    written: set[str] = set()  # pages sharing a table share its files (outcome_indicators: three pages)
     for page in pages:
         root = _root(page.path)
         nav = [{"href": root + p.path, "label": p.nav_label, "current": p.path == page.path} for p in pages]
@@ -79,13 +85,7 @@ def render_site(
             **shared, **page.context(snapshot), page=page, root=root, nav=nav
         )
         _write(out / page.path, html)
-        for download in page.downloads:
-            if download.csv in written:
-                continue
-            written.add(download.csv)
-            snapshot.write_download(
-                download.table, download.order_by, out / download.csv, out / download.xlsx, demo=demo
-            )
+    write_downloads(snapshot, out, (d for p in pages for d in p.downloads), demo=demo, exports=exports)
 
     for src in sorted(STATIC.rglob("*")):
         if src.is_file():

@@ -84,23 +84,27 @@ class Snapshot:
         return Manifest(tuple(self.table("manifest", ["table_name", "published_at"])))
 
     def export(self, name: str, order_by: Sequence[str]) -> tuple[list[str], list[tuple]]:
-        """publish.<name> as (header, rows): all rows and columns, in a stable order."""
-        cur = self._con.execute(
-            f"select * from {SCHEMA}.{_ident(name)} order by " + ", ".join(_ident(c) for c in order_by)
-        )
+        """publish.<name> as (header, rows): all rows and columns, ordered by ``order_by`` then every
+        column, as the exports order it (``exports.ordered_select``)."""
+        from observatory.exports import ordered_select
+
+        cur = self._con.execute(ordered_select(name, order_by))
         return [d[0] for d in cur.description], cur.fetchall()
+
+    def readme(self, *, demo: bool) -> tuple[list[tuple[str, str]], datetime | None]:
+        """The README every download carries (the exports' ``readme_rows``) and the publication time
+        that stamps its XLSX."""
+        from observatory.exports import readme_rows
+
+        manifest = self.manifest()
+        stamp = [(manifest.published_at, ", ".join(manifest.code_versions))] if manifest.published_at else []
+        return readme_rows(stamp, demo=demo), manifest.published_at
 
     def write_download(
         self, name: str, order_by: Sequence[str], csv_path: Path, xlsx_path: Path, *, demo: bool
     ) -> None:
         """Write publish.<name> as a CSV and an XLSX download, with the exports' own writers (UTF-8
         with BOM, README sheet of symbols, formula-like text neutralised), so the two never differ."""
-        from observatory.exports import readme_rows, write_csv, write_xlsx
+        from observatory.site.downloads import write_download
 
-        header, rows = self.export(name, order_by)
-        manifest = self.manifest()
-        stamp = [(manifest.published_at, ", ".join(manifest.code_versions))] if manifest.published_at else []
-        for dest in (csv_path, xlsx_path):
-            dest.parent.mkdir(parents=True, exist_ok=True)
-        write_csv(csv_path, header, rows)
-        write_xlsx(xlsx_path, name, header, rows, readme_rows(stamp, demo=demo), stamp=manifest.published_at)
+        write_download(self, name, order_by, csv_path, xlsx_path, demo=demo)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from observatory.site import formatting as f
-from observatory.site.filters import Control, control
+from observatory.site.filters import Control, authority_control, control
 from observatory.site.pages import Download, Page
 from observatory.site.pages.pay_gap import slug
 from observatory.site.pages.workforce import Table, _table
@@ -473,16 +473,7 @@ def load(snapshot: Snapshot) -> tuple[AuthorityView, ...]:
 
 def controls(authorities: tuple[AuthorityView, ...]) -> tuple[Control, ...]:
     acts = [a for v in authorities for a in v.actions]
-    out = []
-    if len(authorities) > 1:
-        out.append(
-            control(
-                "authority",
-                "Authority",
-                [v.code for v in authorities],
-                labels={v.code: v.name for v in authorities},
-            )
-        )
+    out = [*authority_control((v.code, v.name) for v in authorities)]
     out.append(control("theme", "Theme", sorted({a.theme for a in acts})))
     out.append(control("owner", "Owner", sorted({a.owner for a in acts})))
     statuses = sorted(

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from observatory.site import formatting as f
-from observatory.site.filters import Control, control
+from observatory.site.filters import Control, authority_control, control
 from observatory.site.pages import Download, Page
 from observatory.site.pages.pay_gap import slug
 from observatory.site.plots import IntervalPlot, Point, dot_plot
@@ -254,10 +254,8 @@ def load(snapshot: Snapshot) -> View:
 
 
 def controls(view: View) -> tuple[Control, ...]:
-    out = []
     authorities = sorted({(r.authority_code, r.authority) for r in view.rows if r.authority_code})
-    if len(authorities) > 1:
-        out.append(control("authority", "Authority", [c for c, _ in authorities], labels=dict(authorities)))
+    out = [*authority_control(authorities)]
     out.append(control("source", "Source", sorted({r.source for r in view.rows})))
     statuses = sorted({r.status_key for r in view.rows}, key=status_rank)
     out.append(control("status", "Status", statuses, labels={s: status_words(s) for s in statuses}))

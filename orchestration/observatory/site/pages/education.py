@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from observatory.site.pages import Page, outcomes
-from observatory.site.pages.outcomes import IndicatorSpec
+from observatory.site.pages.outcomes import IndicatorSpec, PageText
 from observatory.site.snapshot import Snapshot
 
 INDICATORS = (
@@ -47,17 +47,25 @@ INDICATORS = (
     ),
 )
 BREAKDOWNS = ("ethnicity_sex", "ethnicity_fsm", "ethnicity_sen")
+TEXT = PageText(
+    lead="How children's results, suspensions, exclusions and special educational needs differ between"
+    " ethnic groups, from Reception to GCSEs.",
+    groupings="DfE ethnic groups, broad groups, combined groups such as Black (all), Somali, and Turkish and"
+    " Kurdish, and broad groups split by sex, free school meals (FSM) or special educational needs (SEN)",
+    empty="No education figures have been published yet.",
+)
 
 
 def context(snapshot: Snapshot) -> dict[str, Any]:
-    return outcomes.context(
+    ctx = outcomes.context(
         snapshot, INDICATORS, subject="pupils", overall_label="All pupils", breakdowns=BREAKDOWNS
     )
+    return {**ctx, "text": TEXT}
 
 
 PAGE = Page(
     path="education.html",
-    template="education.html",
+    template="outcome_page.html",
     title="Education",
     nav_label="Education",
     context=context,

@@ -1,4 +1,5 @@
-"""The overview: headline gaps across domains, what changed since the last refresh, links to every page.
+"""The overview: headline gaps across domains, what changed since the previous
+publication, links to every page.
 
 Headline gaps come from the two scorecards (the largest significant gap of each long-term outcome, the
 Health and Wellbeing Board indicators worse than England or with a significant gap between groups,
@@ -190,20 +191,10 @@ def scorecard_headlines(snapshot: Snapshot) -> tuple[AuthorityHeadlines, ...]:
 def context(snapshot: Snapshot) -> dict[str, Any]:
     manifest = snapshot.manifest()
     scorecards = scorecard_headlines(snapshot)
-    controls = ()
-    if len(scorecards) > 1:
-        controls = (
-            filters.control(
-                "authority",
-                "Authority",
-                [a.code for a in scorecards],
-                labels={a.code: a.name for a in scorecards},
-            ),
-        )
     return {
         "headlines": headlines(snapshot) if pay_gap.TABLE in snapshot.tables() else (),
         "scorecards": scorecards,
-        "controls": controls,
+        "controls": filters.authority_control((a.code, a.name) for a in scorecards),
         "page_descriptions": PAGE_DESCRIPTIONS,
         "f_count": f.count,
         "manifest_rows": tuple(

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from observatory.site import filters
 from observatory.site import formatting as f
 from observatory.site.pages import Download, Page
 from observatory.site.pages import scorecards as sc
@@ -185,11 +184,7 @@ def _row(code: str, row: dict[str, Any]) -> IndicatorRow:
 
 def summary(rows: list[dict[str, Any]]) -> str:
     words = [sc.comparison(r["compared_with_england"]).word for r in rows]
-    parts = [
-        f"{words.count(w)} {w.lower()}"
-        for w in ("Better", "Similar", "Worse", "Higher", "Lower", "Not compared")
-        if words.count(w)
-    ]
+    parts = [f"{words.count(w)} {w.lower()}" for w in sc.KEY_WORDS if words.count(w)]
     n = len(rows)
     text = f"Compared with England, of the {n} indicator{'s' if n != 1 else ''}: " + ", ".join(parts) + "."
     gaps = sum(1 for r in rows if r["is_largest_gap_significant"])
@@ -241,28 +236,8 @@ def load(snapshot: Snapshot) -> tuple[AuthorityView, ...]:
 
 def context(snapshot: Snapshot) -> dict[str, Any]:
     authorities = load(snapshot)
-    controls = []
-    if len(authorities) > 1:
-        controls.append(
-            filters.control(
-                "authority",
-                "Authority",
-                [a.code for a in authorities],
-                labels={a.code: a.name for a in authorities},
-                selected=authorities[0].code,
-            )
-        )
     domains = {d.key: d.name for a in authorities for d in a.domains}
-    if len(domains) > 1:
-        controls.append(filters.control("domain", "Topic", list(domains), labels=domains))
-    return {
-        "authorities": authorities,
-        "controls": tuple(controls),
-        "download": DOWNLOAD,
-        "comparison_words": tuple(
-            (w, sc.comparison(w)) for w in ("Better", "Similar", "Worse", "Higher", "Lower", "Not compared")
-        ),
-    }
+    return sc.page_context(authorities, ("domain", "Topic"), domains, DOWNLOAD)
 
 
 PAGE = Page(

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from observatory.site import filters, plots
 from observatory.site import formatting as f
+from observatory.site import plots
 from observatory.site.pages import Download, Page
 from observatory.site.pages import scorecards as sc
 from observatory.site.snapshot import Snapshot
@@ -551,29 +551,8 @@ def load(snapshot: Snapshot) -> tuple[AuthorityView, ...]:
 
 def context(snapshot: Snapshot) -> dict[str, Any]:
     authorities = load(snapshot)
-    controls = []
-    if len(authorities) > 1:
-        controls.append(
-            filters.control(
-                "authority",
-                "Authority",
-                [a.code for a in authorities],
-                labels={a.code: a.name for a in authorities},
-                selected=authorities[0].code,
-            )
-        )
     areas = {area.key: area.name for a in authorities for area in a.areas}
-    if len(areas) > 1:
-        controls.append(filters.control("area", "Outcome area", list(areas), labels=areas))
-    return {
-        "authorities": authorities,
-        "controls": tuple(controls),
-        "download": DOWNLOAD,
-        "comparison_words": tuple(
-            (word, sc.comparison(word))
-            for word in ("Better", "Similar", "Worse", "Higher", "Lower", "Not compared")
-        ),
-    }
+    return sc.page_context(authorities, ("area", "Outcome area"), areas, DOWNLOAD)
 
 
 PAGE = Page(

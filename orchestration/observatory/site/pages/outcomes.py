@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from observatory.site import formatting as f
-from observatory.site.filters import Control, control
+from observatory.site.filters import Control, authority_control, control
 from observatory.site.pages import Download
 from observatory.site.plots import (
     IntervalPlot,
@@ -52,6 +52,16 @@ DOWNLOAD = Download(
         "sen",
     ),
 )
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The words that set apart an outcome page drawn by templates/outcome_page.html."""
+
+    lead: str  # the opening sentence
+    groupings: str  # the groupings the filters offer, for "How to read these figures"
+    empty: str  # what the page says when nothing has been published
+
 
 LEVELS: dict[str, str] = {
     "dfe_main": "DfE ethnic groups",
@@ -758,17 +768,7 @@ def load(
 
 def controls(authorities: Sequence[AuthorityView], breakdowns: Sequence[str]) -> tuple[Control, ...]:
     """Authority (when several), ethnicity level (finest common level first) and breakdown."""
-    out = []
-    if len(authorities) > 1:
-        out.append(
-            control(
-                "authority",
-                "Authority",
-                [a.code for a in authorities],
-                labels={a.code: a.name for a in authorities},
-                selected=authorities[0].code,
-            )
-        )
+    out = [*authority_control(((a.code, a.name) for a in authorities), select_first=True)]
     levels = sorted(
         {
             v.attrs[0][1]

@@ -10,9 +10,13 @@ the colours are in static/scorecards.css).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from observatory.site import filters
 from observatory.site import formatting as f
+from observatory.site.pages import Download
 
 # word -> css modifier; the background and text colours (for the contrast test) live here and in the CSS
 COMPARISON_STYLES: dict[str, tuple[str, str, str]] = {
@@ -24,6 +28,8 @@ COMPARISON_STYLES: dict[str, tuple[str, str, str]] = {
     "Not compared": ("not-compared", "#e8e8e8", "#0b0c0c"),
 }
 NOT_COMPARED = "Not compared"
+# The comparison words in the order pages list them (the key, counts)
+KEY_WORDS = ("Better", "Similar", "Worse", "Higher", "Lower", NOT_COMPARED)
 
 # Trend words (Fingertips' recent trend) -> arrow glyph; the words are always printed beside it.
 TREND_ARROWS: dict[str, str] = {
@@ -108,3 +114,21 @@ def signed(value: float, unit: str | None) -> str:
 
 def difference_cell(value: float | None, symbol: str | None, unit: str | None) -> f.Cell:
     return f.cell(value, symbol or None, lambda v: signed(v, unit))
+
+
+def page_context(
+    authorities: Sequence[Any], topic: tuple[str, str], topics: dict[str, str], download: Download
+) -> dict[str, Any]:
+    """A scorecard page's context: its authorities (each with ``code`` and ``name``), the authority
+    control (the first chosen) and a control over its topics (``topic``: the data-<name> attribute
+    and label; ``topics``: key -> name, in order) when there are several, its download and the key."""
+    controls = [*filters.authority_control(((a.code, a.name) for a in authorities), select_first=True)]
+    if len(topics) > 1:
+        name, label = topic
+        controls.append(filters.control(name, label, list(topics), labels=topics))
+    return {
+        "authorities": authorities,
+        "controls": tuple(controls),
+        "download": download,
+        "comparison_words": tuple((word, comparison(word)) for word in KEY_WORDS),
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from observatory.site.pages import Page, outcomes
-from observatory.site.pages.outcomes import IndicatorSpec
+from observatory.site.pages.outcomes import IndicatorSpec, PageText
 from observatory.site.snapshot import Snapshot
 
 INDICATORS = (
@@ -26,17 +26,25 @@ INDICATORS = (
     ),
 )
 BREAKDOWNS = ("ethnicity_sex",)
+TEXT = PageText(
+    lead="How often children from each ethnic group are looked after by the council or are the subject of"
+    " a child protection plan, compared with White British children.",
+    groupings="Census 2021 ethnic groups, broad groups, combined groups such as Black (all), Somali, and"
+    " Turkish and Kurdish, and broad groups split by sex",
+    empty="No children's social care figures have been published yet.",
+)
 
 
 def context(snapshot: Snapshot) -> dict[str, Any]:
-    return outcomes.context(
+    ctx = outcomes.context(
         snapshot, INDICATORS, subject="children", overall_label="All children", breakdowns=BREAKDOWNS
     )
+    return {**ctx, "text": TEXT}
 
 
 PAGE = Page(
     path="childrens-social-care.html",
-    template="social_care.html",
+    template="outcome_page.html",
     title="Children's social care",
     nav_label="Children's social care",
     context=context,

@@ -14,7 +14,7 @@ from itertools import groupby
 from typing import Any
 
 from observatory.site import formatting as f
-from observatory.site.filters import Control, control
+from observatory.site.filters import Control, authority_control, control
 from observatory.site.pages import Download, Page
 from observatory.site.pages.pay_gap import slug
 from observatory.site.plots import Funnel, IntervalPlot, Point, dot_plot, forest_plot, funnel_chart
@@ -145,6 +145,29 @@ COMPARE_WORDS = {"Similar": "Similar", "Higher": "Higher", "Lower": "Lower"}
 
 def ratio_text(value: float) -> str:
     return f._fixed(value, 2)
+
+
+def _point(
+    row: dict[str, Any],
+    label: str,
+    value: str,
+    symbol: str,
+    ci: tuple[str, str] | None = None,
+    *,
+    text: str | None = None,
+) -> Point:
+    """One mark of a dot or forest plot from a row: ``value``, ``symbol`` and ``ci`` (lower, upper)
+    name its columns; the words beside the mark are the value as a percentage unless ``text`` is given."""
+    v = row[value]
+    lower, upper = (row[ci[0]], row[ci[1]]) if ci else (None, None)
+    if text is None:
+        text = "" if f.is_missing(v) else f.pct(v)
+    return Point(label=label, value=v, lower=lower, upper=upper, symbol=row[symbol] or None, text=text)
+
+
+def _described(points: list[Point], fmt=f.pct) -> str:
+    """The plotted figures in words, for the chart's text alternative ('2021/22: 31.0%; ...')."""
+    return "; ".join(f"{p.label}: {p.text or f.cell(None, p.symbol, fmt).text}" for p in points)
 
 
 def interval(lo: Any, hi: Any, fmt) -> str:
@@ -335,17 +358,16 @@ def target_view(auth_id: str, rows: list[dict[str, Any]]) -> TargetView:
     latest, first = rows[-1], rows[0]
     target_pct = latest["target_pct"]
     points = [
-        Point(
-            label=r["reporting_year"],
-            value=r["minority_share_pct"],
-            lower=r["minority_share_lower_ci"],
-            upper=r["minority_share_upper_ci"],
-            symbol=r["share_symbol"] or None,
-            text=f.pct(r["minority_share_pct"]) if not f.is_missing(r["minority_share_pct"]) else "",
+        _point(
+            r,
+            r["reporting_year"],
+            "minority_share_pct",
+            "share_symbol",
+            ("minority_share_lower_ci", "minority_share_upper_ci"),
         )
         for r in rows
     ]
-    described = "; ".join(f"{p.label}: {p.text or f.cell(None, p.symbol, f.pct).text}" for p in points)
+    described = _described(points)
     summary = target_summary(latest, first)
     chart = dot_plot(
         points,
@@ -454,20 +476,13 @@ def representation_section(auth_id: str, rows: list[dict[str, Any]]) -> Section:
     )
     pop_source = next((r["population_source"] for r in em if r["population_source"]), None)
     points = [
-        Point(
-            label=r["grade_band"],
-            value=r["share_pct"],
-            lower=r["share_lower_ci"],
-            upper=r["share_upper_ci"],
-            symbol=r["headcount_symbol"] or None,
-            text=f.pct(r["share_pct"]) if not f.is_missing(r["share_pct"]) else "",
-        )
+        _point(r, r["grade_band"], "share_pct", "headcount_symbol", ("share_lower_ci", "share_upper_ci"))
         for r in em
     ]
     summary = representation_summary(senior, snapshot)
     charts = ()
     if points:
-        described = "; ".join(f"{p.label}: {p.text or f.cell(None, p.symbol, f.pct).text}" for p in points)
+        described = _described(points)
         charts = (
             dot_plot(
                 points,
@@ -782,19 +797,17 @@ def likelihood_section(auth_id: str, rows: list[dict[str, Any]], year: str) -> S
     charts = []
     if em:
         points = [
-            Point(
-                label=measure_label(r),
-                value=r["ratio"],
-                lower=r["ratio_lower_ci"],
-                upper=r["ratio_upper_ci"],
-                symbol=r["ratio_symbol"] or None,
+            _point(
+                r,
+                measure_label(r),
+                "ratio",
+                "ratio_symbol",
+                ("ratio_lower_ci", "ratio_upper_ci"),
                 text=significance_text(r),
             )
             for r in em
         ]
-        described = "; ".join(
-            f"{p.label}: {p.text or f.cell(None, p.symbol, ratio_text).text}" for p in points
-        )
+        described = _described(points, ratio_text)
         plot = forest_plot(
             points,
             chart_id=f"chart-{auth_id}-likelihood",
@@ -943,21 +956,13 @@ def declaration_section(auth_id: str, rows: list[dict[str, Any]]) -> Section:
         summary = f"Ethnicity declaration of staff on {f.long_date(latest_date)}."
     charts = ()
     if directorates:
-        points = [
-            Point(
-                label=r["directorate"],
-                value=r["declared_pct"],
-                symbol=r["declared_symbol"] or None,
-                text=f.pct(r["declared_pct"]) if not f.is_missing(r["declared_pct"]) else "",
-            )
-            for r in directorates
-        ]
+        points = [_point(r, r["directorate"], "declared_pct", "declared_symbol") for r in directorates]
         reference = (
             ("All directorates", whole["declared_pct"])
             if whole and not f.is_missing(whole["declared_pct"])
             else None
         )
-        described = "; ".join(f"{p.label}: {p.text or f.cell(None, p.symbol, f.pct).text}" for p in points)
+        described = _described(points)
         charts = (
             dot_plot(
                 points,
@@ -1057,14 +1062,11 @@ def quartile_section(auth_id: str, rows: list[dict[str, Any]]) -> Section:
     if em:
         group = next(iter(em.values()))["ethnicity_group"]
         points = [
-            Point(
-                label=em[q]["quartile_name"]
-                + (" (lowest paid)" if q == 1 else " (highest paid)" if q == 4 else ""),
-                value=em[q]["share_of_quartile_pct"],
-                symbol=em[q]["share_symbol"] or None,
-                text=f.pct(em[q]["share_of_quartile_pct"])
-                if not f.is_missing(em[q]["share_of_quartile_pct"])
-                else "",
+            _point(
+                em[q],
+                em[q]["quartile_name"] + {1: " (lowest paid)", 4: " (highest paid)"}.get(q, ""),
+                "share_of_quartile_pct",
+                "share_symbol",
             )
             for q, _ in quartiles
             if q in em
@@ -1073,7 +1075,7 @@ def quartile_section(auth_id: str, rows: list[dict[str, Any]]) -> Section:
         overall = None
         if not suppressed and sum(known.values()):
             overall = 100.0 * sum(em[q]["employees_in_quartile"] for q in em) / sum(known.values())
-        described = "; ".join(f"{p.label}: {p.text or f.cell(None, p.symbol, f.pct).text}" for p in points)
+        described = _described(points)
         charts = (
             dot_plot(
                 points,
@@ -1447,16 +1449,7 @@ def load(snapshot: Snapshot) -> tuple[AuthorityView, ...]:
 
 
 def controls(authorities: tuple[AuthorityView, ...]) -> tuple[Control, ...]:
-    out = []
-    if len(authorities) > 1:
-        out.append(
-            control(
-                "authority",
-                "Authority",
-                [a.code for a in authorities],
-                labels={a.code: a.name for a in authorities},
-            )
-        )
+    out = [*authority_control((a.code, a.name) for a in authorities)]
     levels = sorted(
         {t.level for a in authorities for s in a.sections for t in s.tables if t.level}, key=level_key
     )
