@@ -11,12 +11,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT := cd dbt_project && ../$(BIN)/dbt
 
-.PHONY: help setup demo refresh test lint dbt-parse dbt-build pytest serve dagster contracts clean chromium browser-test bi-evidence fuzz
+.PHONY: help setup demo refresh test lint dbt-parse dbt-build pytest serve dagster contracts clean chromium browser-test bi-evidence fuzz bench
 
 help:
 	@echo "make demo   - set up, generate the synthetic demo council, run the whole pipeline, build the site"
 	@echo "make test   - set up and run every check (ruff, sqlfluff, dbt, pytest)"
 	@echo "make fuzz   - the long bad-input fuzz of every reader and contract (~2,000 examples each)"
+	@echo "make bench  - benchmark a full refresh at London scale (SCALE=smoke|london|england; benchmarks/README.md)"
 	@echo "make serve  - serve the board site on http://127.0.0.1:8000/"
 	@echo "make dagster - open the Dagster UI on http://127.0.0.1:3000/"
 	@echo "make chromium - install Debian's chromium if missing (board pack PDF, browser tests)"
@@ -76,6 +77,15 @@ test: lint chromium
 # change). Hours on two cores; run it after changing a reader, the parsers or a contract.
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz_ingest.py -p no:cacheprovider --hypothesis-show-statistics
+
+# Issue 10's benchmark (benchmarks/README.md): generates the scale with the demo generator (cached in
+# benchmarks/.cache, regenerated when the generator changes), times the floor (DuckDB reading every input
+# once), a full refresh in-process and an incremental one per stage, and writes benchmarks/results/ and the
+# table in benchmarks/README.md. Not part of `make test` (tests/test_bench.py is its smoke). SCALE=smoke
+# (one borough, 1 year), london (33 x 5 years) or england (150 x 5 years); BENCH_ARGS="--years 1" etc.
+SCALE ?= london
+bench: setup
+	$(BIN)/python benchmarks/run.py --scale $(SCALE) $(BENCH_ARGS)
 
 # Debian's Chromium: prints the board pack PDF and runs the browser tests (Python playwright drives
 # /usr/bin/chromium; no browser is ever downloaded). Installed with apt-get when missing (root in CI).
