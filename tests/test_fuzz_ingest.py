@@ -28,11 +28,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import use_data_dir
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from observatory.contracts import get_contract, load_contracts
 from observatory.demo import generate, sources
 from observatory.ingest.load import load_file
+from observatory.ingest.parsing import EXCEL_ERROR_RULE
 from observatory.ingest.readers import ExtractError, decode, read_extract, sniff_delimiter
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -53,6 +54,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# For a test whose explicit examples already cover it in make test: random examples only when fuzzing.
+PHASES_BEYOND_CI = (Phase.explicit,) if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else PROFILE.phases
 
 DATA_ROWS = 15  # data rows kept from each generated extract: 3 bad rows stay under the 20% limit
 AUTHORITY = "X09000001"
@@ -374,10 +377,12 @@ def _corrupt_bytes(data: bytes, ops) -> bytes:
 # --- the property ---------------------------------------------------------------------------------
 
 
-def _load_and_check(source: str, path: Path) -> str:
-    """Load one file into a fresh warehouse and check the property; return the outcome."""
+def _load_and_check(source: str, path: Path, con: duckdb.DuckDBPyConnection | None = None) -> str:
+    """Load one file into a fresh warehouse (or ``con``, left open) and check the property; return
+    the outcome."""
     contract = get_contract(source)
-    con = duckdb.connect()
+    own = con is None
+    con = con or duckdb.connect()
     try:
         result = load_file(con, contract, path, demo=True)
     except ExtractError as err:
@@ -395,16 +400,17 @@ def _load_and_check(source: str, path: Path) -> str:
     ).fetchall()
     for file_name, row, column, value, rule in quarantine:
         assert file_name == path.name and row is not None and row >= 1 and rule
-        assert column is not None and value is not None
-        if not rule.startswith("malformed row"):  # a malformed line has no single column or value
-            assert column
+        assert column and value is not None, (row, column, value, rule)
+        if rule.startswith("malformed row") or rule == EXCEL_ERROR_RULE:
+            assert value.strip(), (row, column, value, rule)  # the row's text, the error's text
     lines = {r[1] for r in quarantine}
     assert len(lines) <= result.rows_quarantined
     if contract.melt is None:  # one record per line: every quarantined record is a distinct line
         assert len(lines) == result.rows_quarantined
         loaded_lines = {r[0] for r in con.execute(f"select _source_row from {contract.raw_table}").fetchall()}
         assert not loaded_lines & lines, "a line was both loaded and quarantined"
-    con.close()
+    if own:
+        con.close()
     return "loaded"
 
 
@@ -443,6 +449,15 @@ def test_every_seed_is_a_valid_extract_that_loads_whole(seeds, workdir, seed_nam
 # columns (the fuzz got there by cutting the header short) crashed validation with AttributeError on the
 # duplicated ethnic_group column; the reader now rejects the file, naming the clashing column.
 @example(ops=[("header", 5, "Ethnic group")], encoding="as-is", delimiter="as-is", newline="\r\n", raw=[])
+# Found by this test: a malformed row (cut short, or with a value past the last column) was quarantined
+# with no column and no value; now the first missing column (or "(whole row)") and the row's text.
+@example(
+    ops=[("trim_row", 0, 2), ("stray_cell", 1, "x"), ("trim_row", 2, 1)],
+    encoding="as-is",
+    delimiter="as-is",
+    newline="\r\n",
+    raw=[],
+)
 @given(
     ops=operations,
     encoding=encodings,
@@ -461,3 +476,54 @@ def test_a_corrupted_extract_loads_reconciled_or_is_rejected_by_name(
         data = _csv_bytes(rows, seed, encoding, delimiter, newline)
     path = _write(workdir, seed, _corrupt_bytes(data, raw))
     _load_and_check(seed.source, path)
+
+
+# Found by the property above: python-calamine reads an Excel error cell (#N/A, #REF!) as empty, so in an
+# optional column it loaded as a silent blank; and a CSV's '#N/A' in a text column loaded as text. Now
+# the XLSX reader restores the error's text and validation quarantines it under its own rule.
+@pytest.mark.parametrize("seed_name", SEEDS)
+# In make test only the explicit example (every column at once: a load that quarantines costs ~0.5 s);
+# the fuzz profile adds random ones.
+@settings(PROFILE, max_examples=max(1, PROFILE.max_examples // 10), phases=PHASES_BEYOND_CI)
+# Every column of one row (each quarantined row may hold many), and one cell of another.
+@example(cells=[(0, c, EXCEL_ERRORS[c % len(EXCEL_ERRORS)]) for c in range(80)] + [(2, 1, "#N/A")])
+@given(
+    cells=st.lists(
+        # 3 bad rows of DATA_ROWS stay within the 20% limit
+        st.tuples(st.integers(0, 2), index, st.sampled_from(EXCEL_ERRORS)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_an_excel_error_cell_is_quarantined_with_its_text_never_loaded_blank(
+    seeds, workdir, seed_name, cells
+):
+    """An error cell in any column the contract reads (XLSX: a cell of error type; CSV: its text)
+    quarantines its row naming the column and the error, whether or not the column may be blank,
+    and under no other rule."""
+    seed = seeds[seed_name]
+    contract = get_contract(seed.source)
+    rows = [list(r) for r in seed.rows]
+    header = [_text(h) for h in rows[seed.header]]
+    planted = {}
+    for r, c, error in cells:
+        line = seed.header + 2 + r  # the physical row: seeds hold no multi-line cells
+        row = rows[line - 1]
+        row[c % len(row)] = error
+        planted[(line, c % len(row))] = error
+    expected = set()
+    for (line, position), error in planted.items():
+        name = header[position] if position < len(header) else ""
+        column = contract.resolve_header(name) if name.strip() else None
+        if column is None and contract.melt and contract.melt.matches(name):
+            column = contract.melt.value_column
+        if column is not None and contract.column(column).loaded:  # names are dropped unread
+            expected.add((line, column, error))
+    data = _xlsx_bytes(rows) if seed.suffix == ".xlsx" else _csv_bytes(rows, seed, "as-is", "as-is", "\n")
+    path = _write(workdir, seed, data)
+    con = duckdb.connect()
+    assert _load_and_check(seed.source, path, con) == "loaded"
+    quarantine = con.execute("select source_row, column_name, value, rule from raw.quarantine").fetchall()
+    assert {(line, column, value) for line, column, value, _ in quarantine} == expected
+    assert {rule for *_, rule in quarantine} <= {EXCEL_ERROR_RULE}
+    con.close()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+
 import duckdb
 import pytest
 from conftest import HR_HEADER, hr_row, write_csv
 from observatory.contracts import get_contract, parse_contract
 from observatory.ingest.load import check_file, ensure_tables, load_file
+from observatory.ingest.parsing import EXCEL_ERROR_RULE
 from observatory.ingest.pseudonymise import MissingKeyError, resolve_key
 from observatory.ingest.readers import ExtractError, read_extract
 from openpyxl import Workbook
@@ -375,3 +379,114 @@ def test_an_extract_without_an_authority_column_takes_the_code_in_its_file_name(
         "select authority_code, count(*) from raw.hr_payroll group by 1 order by 1"
     ).fetchall()
     assert counts == [("E09000030", 3), ("E09000033", 3), ("X09000001", 2)]
+
+
+def _xlsx(path, rows, header=HR_HEADER):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for row in rows:
+        ws.append(row)  # openpyxl stores '#N/A', '#REF!', ... as cells of Excel's error type
+    wb.save(path)
+    return path
+
+
+def test_excel_error_cells_are_quarantined_by_file_row_column_value_and_rule_never_loaded_blank(tmp_path):
+    """python-calamine reads an error cell as empty: in an optional column it would load as a
+    silent blank. Each reaches validation as its error text; a genuinely empty cell stays blank."""
+    rows = good_rows(20)
+    rows[0][9] = "#N/A"  # allowances: optional, blank allowed
+    rows[1][5] = "#REF!"  # department: optional text
+    rows[2][0] = "#DIV/0!"  # employee number: an identifier, otherwise hashed before validation
+    rows[3][1] = "#VALUE!"  # as-at date: required
+    rows[4][9] = None  # a genuinely empty allowances cell
+    path = _xlsx(tmp_path / "pay.xlsx", rows)
+    validated, result = check_file(CONTRACT, path, demo=True)
+    rule = EXCEL_ERROR_RULE
+    assert validated.quarantine.values.tolist() == [
+        [2, "allowances_in_period", "#N/A", rule],
+        [3, "directorate", "#REF!", rule],
+        [4, "employee_id", "#DIV/0!", rule],
+        [5, "snapshot_date", "#VALUE!", rule],
+    ]
+    assert result.rule_counts == {rule: 4}
+    assert (result.rows_in, result.rows_loaded) == (20, 16)
+    blank_row = validated.loaded.set_index("_source_row").loc[6]
+    assert blank_row["allowances_in_period"] == 0  # blank: the contract's default, as before
+
+
+def test_excel_error_cells_are_found_when_the_writer_leaves_out_cell_references(tmp_path):
+    """Some writers omit a cell's r="B7" (it then follows the cell before it): positions still count."""
+    rows = good_rows(20)
+    rows[6][10] = "#NUM!"
+    path = _xlsx(tmp_path / "pay.xlsx", rows)
+    with zipfile.ZipFile(path) as zin:
+        parts = {name: zin.read(name) for name in zin.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = re.sub(rb'(<c) r="[A-Z]+[0-9]+"', rb"\1", parts[sheet])
+    assert b'<c r="' not in parts[sheet] and b't="e"' in parts[sheet]
+    with zipfile.ZipFile(path, "w") as zout:
+        for name, data in parts.items():
+            zout.writestr(name, data)
+    validated, _ = check_file(CONTRACT, path, demo=True)
+    assert validated.quarantine.values.tolist() == [[8, "bonus_pay_12m", "#NUM!", EXCEL_ERROR_RULE]]
+
+
+def test_excel_error_text_in_a_csv_is_quarantined_as_one_in_any_column(tmp_path):
+    """A CSV saved from Excel holds '#N/A' as text: a number or date column used to quarantine it as
+    a type error, a text column (or an identifier, hashed first) to load it."""
+    rows = good_rows(20)
+    rows[0][10] = "#N/A"  # bonus: a number
+    rows[1][1] = " #value! "  # as-at date, as a person might retype it
+    rows[2][4] = "#REF!"  # grade: text
+    rows[3][0] = "#N/A"  # employee number: an identifier
+    rows[4][5] = "N/A"  # not an Excel error: a department called N/A loads as written
+    validated, result = check_file(CONTRACT, write_csv(tmp_path / "pay.csv", rows), demo=True)
+    assert validated.quarantine[["source_row", "column_name", "value"]].values.tolist() == [
+        [2, "bonus_pay_12m", "#N/A"],
+        [3, "snapshot_date", " #value! "],
+        [4, "grade", "#REF!"],
+        [5, "employee_id", "#N/A"],
+    ]
+    assert result.rule_counts == {EXCEL_ERROR_RULE: 4}
+    assert validated.loaded.set_index("_source_row").loc[6, "directorate"] == "N/A"
+
+
+def test_malformed_rows_name_their_column_and_show_the_row_masked_where_it_holds_people(tmp_path):
+    path = write_csv(tmp_path / "pay.csv", good_rows(20))
+    with path.open("a", newline="") as fh:
+        fh.write("E30,31/03/2024,White British,F,SO1,Adults,35\r\n")  # cut short after the hours
+        fh.write("E31,31/03/2024,Indian,F,SO1,Smith, Jo,Adults,35,Weekly,700,0,0,N\r\n")  # a name, unquoted
+    validated, result = check_file(CONTRACT, path, demo=True)
+    q = validated.quarantine.set_index("source_row")
+    assert q.loc[22, "column_name"] == "pay_period"  # the first column the row stops short of
+    assert q.loc[22, "rule"] == "malformed row: row has 7 fields, header has 12"
+    assert q.loc[23, "column_name"] == "(whole row)"
+    assert q.loc[23, "rule"] == "malformed row: row has 14 fields, header has 12"
+    # Fields out of place cannot be trusted to be in their columns: no identifier or name survives,
+    # but the row's shape shows what went wrong. Category values (F, Weekly) are no one's data.
+    assert q.loc[23, "value"] == "masked: x99,99/99/9999,xxxxxx,F,xx9,xxxxx, xx,xxxxxx,99,Weekly,999,9,9,x"
+    assert q.loc[22, "value"] == "masked: x99,99/99/9999,xxxxx xxxxxxx,F,xx9,xxxxxx,99"
+    assert result.rows_quarantined == 2
+
+
+def test_malformed_rows_of_a_statistics_file_show_the_row_as_written_cut_to_200_characters(tmp_path):
+    contract = _contract(
+        {"name": "time_period", "type": "string", "required": True},
+        {"name": "value", "type": "statistic"},
+        {"name": "note", "type": "string"},
+    )
+    long_note = "a note " * 50
+    path = tmp_path / "stats.csv"
+    path.write_text(
+        "time_period,value,note\n"
+        + "202324,1,ok\n" * 8
+        + "202324,2\n"  # too few fields
+        + f"202324,3,{long_note},stray\n"
+    )
+    validated, _ = check_file(contract, path, demo=True)
+    q = validated.quarantine.set_index("source_row")
+    assert (q.loc[10, "column_name"], q.loc[10, "value"]) == ("note", "202324,2")
+    assert q.loc[11, "column_name"] == "(whole row)"
+    assert q.loc[11, "value"].startswith("202324,3,a note a note")
+    assert len(q.loc[11, "value"]) == 200 and q.loc[11, "value"].endswith("…")

@@ -57,25 +57,35 @@ def demo(seed: int, scale: str, dirty: bool, years: int) -> None:
 
 
 @main.command()
-def refresh() -> None:
+@click.option(
+    "--select",
+    "selection",
+    default=None,
+    help="Only these assets, in Dagster's selection syntax: e.g. 'key:published/*' republishes the "
+    "snapshot, site and exports from the warehouse as it stands.",
+)
+def refresh(selection: str | None) -> None:
     """Ingest every inbox, build the models and tests, publish the snapshot and build the site."""
     from observatory.refresh import run_refresh
 
     paths = config.export_environment()
     click.echo(f"Refreshing the Observatory in {paths.data_dir}")
-    result, summary = run_refresh()
+    from observatory.migrations import UpgradeError
+
+    try:
+        result, summary = run_refresh(selection)
+    except UpgradeError as exc:  # an older or newer warehouse this release cannot migrate: docs/upgrading.md
+        click.secho(f"The refresh did not start. {exc}", fg="red")
+        sys.exit(1)
     elapsed = time.monotonic() - summary.started
     click.echo("")
     click.echo(f"{len(summary.materialized)} assets materialised in {elapsed:.0f} s (run {result.run_id}).")
-    for asset, check, severity in summary.failed_checks:
-        click.secho(
-            f"  check {asset}:{check} failed ({severity})", fg="yellow" if severity == "WARN" else "red"
-        )
+    # What failed, which file, what to do (and each warning): the same report the Dagster UI's run
+    # tags and data/status/last_run.json carry.
+    for line, colour in summary.report.lines():
+        click.secho(line, fg=colour)
+    click.echo(f"Status: {paths.last_run_json}")
     if not result.success:
-        click.secho("The refresh FAILED; the previous published snapshot and site are unchanged.", fg="red")
-        for step, message in summary.failed_steps:
-            click.secho(f"  {step}: {message}", fg="red")
-        click.echo("Fix the files named above (docs/sources/ describes each extract) and run it again.")
         sys.exit(1)
     click.echo(f"Published snapshot: {paths.snapshot}")
     click.echo(f"Board site: {paths.site / 'index.html'}  (serve it with: observatory serve)")
@@ -216,6 +226,62 @@ def rollback() -> None:
     click.echo(board_pack_for(paths.snapshot, paths.site, demo=paths.is_demo).message)
     export_snapshot(paths.snapshot, paths.exports, demo=paths.is_demo)
     click.echo(f"Exports rewritten from it: {paths.exports}")
+
+
+@main.command("privacy-scan")
+@click.option(
+    "--inbox",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Where the extracts are (default: the data directory's inbox/).",
+)
+@click.option("--no-dbt", is_flag=True, help="Leave out dbt's logs and newest run artefacts.")
+def privacy_scan(inbox: Path | None, no_dbt: bool) -> None:
+    """Search everything outside the private raw schema for the identifiers the inbox's extracts hold.
+
+    Prints what it searched and the hits (place and kind, never the value); exits 1 on any hit. Run
+    it when no refresh is running (it opens the warehouse read-only). docs/privacy.md"""
+    from observatory.privacy_scan import dbt_run_artefacts, latest_run_id, scan
+
+    paths = config.export_environment()
+    started = time.monotonic()
+    report = scan(paths, inbox=inbox, extra=[] if no_dbt else dbt_run_artefacts(latest_run_id()))
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"Scanned in {time.monotonic() - started:.0f} s")
+    if not report.clean:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True, help="Rebuild the raw tables from the files kept in the inbox.")
+@click.option(
+    "--accept-differences",
+    is_flag=True,
+    help="With --rebuild: accept files the contracts now read differently (their row counts change).",
+)
+def upgrade(rebuild: bool, accept_differences: bool) -> None:
+    """Bring the warehouse and Dagster's run history to this release's schema (docs/upgrading.md).
+
+    Refresh and ingest migrate the warehouse too; when a change cannot be migrated in place they say
+    so, and `observatory upgrade --rebuild` re-ingests every file kept in the inbox."""
+    import dagster as dg
+
+    from observatory import migrations
+    from observatory import rebuild as rebuilding
+
+    paths = config.export_environment()
+    try:
+        if rebuild:
+            for line in rebuilding.describe(rebuilding.rebuild(paths, accept_differences=accept_differences)):
+                click.echo(line)
+        for line in migrations.describe(migrations.upgrade_warehouse(paths)):
+            click.echo(line)
+    except migrations.UpgradeError as exc:
+        click.secho(str(exc), fg="red")
+        sys.exit(1)
+    with dg.DagsterInstance.get() as instance:  # what `dagster instance migrate` does
+        instance.upgrade()
+    click.echo(f"Dagster's run history ({instance.root_directory}): up to date.")
 
 
 def _published_at(snapshot: Path) -> str:

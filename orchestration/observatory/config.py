@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -17,6 +18,10 @@ CONTRACTS_DIR = REPO_ROOT / "sources"
 DATA_DIR_ENV = "OBSERVATORY_DATA_DIR"
 AUTHORITY_ENV = "OBSERVATORY_AUTHORITY_CODE"
 KEY_ENV = "OBSERVATORY_PSEUDONYMISATION_KEY"
+# The reproducible-builds convention (reproducible-builds.org/specs/source-date-epoch): when set, every
+# time the Observatory records (load, build, publish) is this one, so two refreshes of the same inputs
+# give byte-identical tables, site and exports. Unset in normal runs.
+SOURCE_DATE_EPOCH_ENV = "SOURCE_DATE_EPOCH"
 
 # The authority the bundled demo council uses; demo data directories default to it.
 DEMO_AUTHORITY_CODE = "X09000001"
@@ -60,6 +65,19 @@ class Paths:
     @property
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster_home"
+
+    @property
+    def status(self) -> Path:
+        """The last run's outcome for people and monitoring tools: last_run.json and last_run.md."""
+        return self.data_dir / "status"
+
+    @property
+    def last_run_json(self) -> Path:
+        return self.status / "last_run.json"
+
+    @property
+    def last_run_md(self) -> Path:
+        return self.status / "last_run.md"
 
     @property
     def demo_marker(self) -> Path:
@@ -110,3 +128,14 @@ def authority_code() -> str | None:
     if code:
         return code
     return DEMO_AUTHORITY_CODE if paths().is_demo else None
+
+
+def pinned_now() -> datetime | None:
+    """SOURCE_DATE_EPOCH as a naive UTC timestamp, or None when it is not set."""
+    epoch = os.environ.get(SOURCE_DATE_EPOCH_ENV, "").strip()
+    return datetime.fromtimestamp(int(epoch), UTC).replace(tzinfo=None) if epoch else None
+
+
+def now() -> datetime:
+    """The current UTC time as a naive timestamp (whole seconds), or SOURCE_DATE_EPOCH's when set."""
+    return pinned_now() or datetime.now(UTC).replace(tzinfo=None, microsecond=0)

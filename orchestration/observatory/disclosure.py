@@ -468,7 +468,21 @@ def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) 
     simple attack, peel, then finds nothing). Then the exact attack (null space) looks for small
     counts recoverable only by solving equations together, and its witnesses choose what else to
     hide. Both repeat until neither recovers a small count.
+
+    Ties in cost go to the lowest-numbered cell, and cells are numbered in the order of the layout's
+    key (then counts), not the order they came in: a query returns rows in any order, and the same
+    cells must give the same suppression every night. The result is in the input's order.
     """
+    cells = cells.reset_index(drop=True)
+    by = [*layout.key, *layout.counts, *layout.sums]
+    canonical = cells.sort_values(by, kind="mergesort", na_position="last").index.to_numpy()
+    result = _protect(cells.iloc[canonical], layout, k, max_rounds)
+    back = np.empty_like(canonical)
+    back[canonical] = np.arange(len(canonical))
+    return Protection(result.cells.iloc[back].reset_index(drop=True), result.rounds, result.secondary)
+
+
+def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Protection:
     cells = cells.reset_index(drop=True).copy()
     n = len(cells)
     cells[CELL] = np.arange(n)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import click
 import dagster as dg
 
+from observatory.run_report import RunReport
+
 
 @dataclass
 class RunSummary:
@@ -20,6 +22,8 @@ class RunSummary:
     failed_steps: list[tuple[str, str]] = field(default_factory=list)
     failed_checks: list[tuple[str, str, str]] = field(default_factory=list)  # asset, check, severity
     started: float = field(default_factory=time.monotonic)
+    # What failed, which file, what to do: composed from the event log after the run (run_report.py).
+    report: RunReport | None = None
 
 
 class ProgressHandler(logging.Handler):

@@ -16,13 +16,14 @@ import subprocess
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from observatory import __version__, config
+from observatory import __version__, config, crashpoints
 from observatory.contracts import load_contracts
+from observatory.site.publish import directory_lock
 
 STORAGE_VERSION = "v1.4.0"
 
@@ -112,6 +113,21 @@ def publish_snapshot(
     finished snapshot file before it is swapped in; raising keeps the previous one live."""
     paths = config.paths()
     paths.published.mkdir(parents=True, exist_ok=True)
+    # One publication at a time; whatever an earlier, killed one left beside the snapshot goes first.
+    with directory_lock(paths.published):
+        _remove_leftovers(paths.published)
+        return _publish(con, tables, sources=sources, built_at=built_at, audit=audit, paths=paths)
+
+
+def _publish(
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    *,
+    sources: Mapping[str, Sequence[str]] | None,
+    built_at: Mapping[str, datetime | None] | None,
+    audit: Callable[[Path], None] | None,
+    paths: config.Paths,
+) -> PublishResult:
     tmp = paths.published / f".observatory-{uuid.uuid4().hex}.duckdb.tmp"
     alias = "snapshot_" + uuid.uuid4().hex[:8]
     counts: dict[str, int] = {}
@@ -125,12 +141,13 @@ def publish_snapshot(
             # order by all: identical inputs give byte-comparable tables and stable exports.
             con.execute(f"create table {alias}.publish.{table} as select * from publish.{table} order by all")
             counts[table] = con.execute(f"select count(*) from {alias}.publish.{table}").fetchall()[0][0]
+            crashpoints.reached("publish.copy")
         con.execute(
             f"""create table {alias}.publish.manifest (table_name varchar, row_count bigint,
                 published_at timestamp, code_version varchar, source_periods varchar,
                 sources varchar, built_at timestamp)"""
         )
-        now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        now = config.now()
         for table, n in counts.items():
             drawn = None if sources is None else list(sources.get(table, []))
             table_periods = periods if drawn is None else "; ".join(ranges[s] for s in drawn if s in ranges)
@@ -157,13 +174,62 @@ def publish_snapshot(
             tmp.unlink(missing_ok=True)
             raise
     _swap_in(tmp)
+    crashpoints.reached("publish.swapped")
     return PublishResult(counts, periods, version)
 
 
-def _swap_in(tmp) -> None:
+# Manifest columns that record when, not what: two publications that differ only here are the same.
+VOLATILE_COLUMNS = {"manifest": ("published_at", "built_at")}
+
+# Files a publication or rollback writes beside the live snapshot before renaming them into place.
+# Under the lock, any left over belong to a refresh that was killed mid-way.
+_LEFTOVER_PATTERNS = (
+    ".observatory-*.duckdb.tmp*",
+    ".previous-*.tmp",
+    ".rollback-*.tmp",
+    ".rolled-back-*.tmp",
+)
+
+
+def same_content(a: Path, b: Path) -> bool:
+    """Whether two snapshots hold the same tables with the same rows in the same order (times aside)."""
+    try:
+        with duckdb.connect() as con:
+            con.execute(f"attach '{a}' as a (read_only)")
+            con.execute(f"attach '{b}' as b (read_only)")
+            listing = "select table_name from information_schema.tables where table_catalog = ? order by 1"
+            tables = [r[0] for r in con.execute(listing, ["a"]).fetchall()]
+            if tables != [r[0] for r in con.execute(listing, ["b"]).fetchall()]:
+                return False
+            for table in tables:
+                skip = ", ".join(f'"{c}"' for c in VOLATILE_COLUMNS.get(table, ()))
+                cols = f"* exclude ({skip})" if skip else "*"
+                numbered = "select row_number() over () as _n, {cols} from {db}.publish.{t}"
+                a_rows, b_rows = (numbered.format(cols=cols, db=db, t=table) for db in "ab")
+                differing = con.execute(
+                    f"select count(*) from (({a_rows}) except all ({b_rows})) "
+                    f"union all select count(*) from (({b_rows}) except all ({a_rows}))"
+                ).fetchall()
+                if any(n for (n,) in differing):
+                    return False
+            return True
+    except duckdb.Error:
+        return False  # an unreadable live snapshot is never "the same"
+
+
+def _remove_leftovers(published: Path) -> None:
+    for pattern in _LEFTOVER_PATTERNS:
+        for leftover in published.glob(pattern):
+            leftover.unlink(missing_ok=True)
+
+
+def _swap_in(tmp: Path) -> None:
     paths = config.paths()
-    if paths.snapshot.exists():
+    if paths.snapshot.exists() and not same_content(paths.snapshot, tmp):
         # Hard-link the live snapshot as the previous one first, so the live name never disappears.
+        # A publication with the same content (a rerun, e.g. after a crash between this swap and the
+        # site build) keeps the previous one: rollback and "what changed" still reach the last
+        # different publication.
         keep = paths.published / f".previous-{uuid.uuid4().hex}.tmp"
         os.link(paths.snapshot, keep)
         os.replace(keep, paths.previous_snapshot)
@@ -179,6 +245,12 @@ def rollback() -> Path:
     paths = config.paths()
     if not paths.previous_snapshot.exists():
         raise FileNotFoundError(f"no previous snapshot to roll back to ({paths.previous_snapshot})")
+    with directory_lock(paths.published):
+        _rollback(paths)
+    return paths.snapshot
+
+
+def _rollback(paths: config.Paths) -> None:
     token = uuid.uuid4().hex
     restore = paths.published / f".rollback-{token}.duckdb.tmp"
     os.link(paths.previous_snapshot, restore)
@@ -189,4 +261,3 @@ def rollback() -> Path:
         os.replace(keep, paths.previous_snapshot)
     else:
         os.replace(restore, paths.snapshot)
-    return paths.snapshot

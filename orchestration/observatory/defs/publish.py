@@ -17,12 +17,15 @@ DISCLOSURE_AUDIT = "disclosure_audit"
 
 
 def _built_at(instance: dg.DagsterInstance, keys: list[dg.AssetKey]) -> dict[str, datetime | None]:
-    """When each published model was last materialised (dbt built it), UTC."""
+    """When each published model was last materialised (dbt built it), UTC (SOURCE_DATE_EPOCH's when set)."""
     built = {}
     for key in keys:
         event = instance.get_latest_materialization_event(key)
-        when = datetime.fromtimestamp(event.timestamp, UTC) if event else None
-        built[key.path[-1]] = when.replace(tzinfo=None, microsecond=0) if when else None
+        if event is None:
+            built[key.path[-1]] = None
+            continue
+        when = datetime.fromtimestamp(event.timestamp, UTC).replace(tzinfo=None, microsecond=0)
+        built[key.path[-1]] = config.pinned_now() or when
     return built
 
 
@@ -98,7 +101,13 @@ def board_site() -> dg.MaterializeResult:
     from observatory.site import build_site
 
     paths = config.paths()
-    build = build_site(paths.snapshot, paths.site, demo=paths.is_demo, previous=paths.previous_snapshot)
+    build = build_site(
+        paths.snapshot,
+        paths.site,
+        demo=paths.is_demo,
+        previous=paths.previous_snapshot,
+        exports=paths.exports,  # downloads take the exports' XLSX files when they are of this snapshot
+    )
     return dg.MaterializeResult(
         metadata={
             "site": dg.MetadataValue.path(str(paths.site)),
@@ -142,6 +151,9 @@ def board_pack(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     description="Every published table (and the manifest) as CSV (UTF-8 with BOM) and XLSX in "
     "data/published/exports/, with a README of the GSS symbols; formula-like text neutralised; "
     "built from the published snapshot only and swapped in atomically.",
+    # Run before the board site (both follow the snapshot; no dependency, so neither blocks the other):
+    # the site's downloads then take these XLSX files instead of writing them again.
+    op_tags={"dagster/priority": "1"},
 )
 def published_exports() -> dg.MaterializeResult:
     from observatory.exports import export_snapshot

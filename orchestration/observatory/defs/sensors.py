@@ -108,3 +108,40 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
         asset_selection=sorted(keys),
         tags={"observatory/trigger": "inbox", "observatory/sources": ",".join(changed)},
     )
+
+
+def _report_run(context: dg.RunStatusSensorContext) -> None:
+    """Compose the run's report from its event log and record it where people and tools look."""
+    from observatory.run_report import build_report, record_in_dagster, write_status
+
+    report = build_report(context.instance, context.dagster_run.run_id)
+    record_in_dagster(context.instance, report)
+    status_file = write_status(report)
+    text = report.markdown()
+    if report.failed:
+        context.log.error(text)
+    else:
+        context.log.info(text)
+    context.log.info(f"Wrote {status_file} and {status_file.with_suffix('.md')}")
+
+
+@dg.run_failure_sensor(
+    name="run_failure_report",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="When a run fails: one summary (failed steps and checks, the files involved, what to do, "
+    "what readers still see) in the run's tags, as an observation on published/snapshot, in this "
+    "sensor's log and in data/status/last_run.json and last_run.md.",
+)
+def run_failure_report(context: dg.RunFailureSensorContext):
+    _report_run(context)
+
+
+@dg.run_status_sensor(
+    name="run_success_report",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="When a run succeeds: its summary (and any warnings) in its tags and in "
+    "data/status/last_run.json and last_run.md, so the status file always describes the last run.",
+)
+def run_success_report(context: dg.RunStatusSensorContext):
+    _report_run(context)

@@ -8,6 +8,7 @@ go to ``raw.quarantine`` with the file, row, column, value and rule.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,18 +16,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from observatory import config
+from observatory import config, crashpoints
 from observatory.contracts import Contract
+from observatory.ingest.parsing import excel_error
 from observatory.ingest.pseudonymise import protect, resolve_key
 from observatory.ingest.readers import ROW_COLUMN, ExtractError, read_extract
 from observatory.ingest.validate import Validated, validate
-
-META_COLUMNS = {
-    "_source_file": "VARCHAR",
-    "_source_row": "BIGINT",
-    "_file_sha256": "VARCHAR",
-    "_loaded_at": "TIMESTAMP",
-}
+from observatory.migrations import META_COLUMNS, upgrade
 
 
 def sha256(file: Path) -> str:
@@ -51,13 +47,26 @@ class FileResult:
     skipped_rows: int = 0
     error: str = ""
     quarantine: pd.DataFrame | None = None
+    # Seconds spent per step (checksum, read, protect, validate, load): `make bench` reads them from the
+    # ingest asset's metadata to compare validation with reading (benchmarks/README.md).
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def check_file(contract: Contract, file: Path, *, demo: bool) -> tuple[Validated, FileResult]:
     """Read, protect and validate one file without loading it (``observatory check`` uses this)."""
+    clock = time.perf_counter()
     result = FileResult(file=file, sha256=sha256(file), status="checked")
+    result.seconds["checksum"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     extract = read_extract(file, contract)
-    extract.frame = protect(extract.frame, contract, resolve_key(demo=demo))
+    result.seconds["read"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    raw = extract.frame
+    extract.frame = protect(raw, contract, resolve_key(demo=demo))
+    for name in contract.identifiers:  # an Excel error (#N/A) is no one's id: kept, so it is quarantined
+        extract.frame[name] = extract.frame[name].mask(excel_error(raw[name]), raw[name])
+    result.seconds["protect"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     validated = validate(contract, extract)
     if _has(contract, "authority_code"):
         default = config.authority_code()
@@ -70,6 +79,7 @@ def check_file(contract: Contract, file: Path, *, demo: bool) -> tuple[Validated
                     f"an authority_code column, or {config.AUTHORITY_ENV} set to the council's code",
                 )
             validated.loaded["authority_code"] = auth.fillna(default)
+    result.seconds["validate"] = time.perf_counter() - clock
     result.rows_in = validated.rows_in
     result.rows_loaded = validated.rows_loaded
     result.rows_quarantined = validated.rows_quarantined
@@ -108,32 +118,20 @@ def _top_rule(rule_counts: dict[str, int]) -> str:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    con.execute("create schema if not exists raw")
-    cols = [f'"{c.name}" {c.duckdb_type}' for c in contract.raw_columns]
-    cols += [f"{name} {kind}" for name, kind in META_COLUMNS.items()]
-    con.execute(f"create table if not exists {contract.raw_table} ({', '.join(cols)})")
-    # A contract that gained a column since the table was made: add it (earlier rows hold null).
-    for c in contract.raw_columns:
-        con.execute(f'alter table {contract.raw_table} add column if not exists "{c.name}" {c.duckdb_type}')
-    con.execute(
-        """create table if not exists raw.load_log (
-            source varchar, file_name varchar, file_sha256 varchar, authority_codes varchar,
-            periods varchar, rows_in bigint, rows_loaded bigint, rows_quarantined bigint,
-            loaded_at timestamp, superseded boolean)"""
-    )
-    # The extract's own date (its modification time in the inbox): freshness is judged on it.
-    con.execute("alter table raw.load_log add column if not exists file_modified_at timestamp")
-    con.execute(
-        """create table if not exists raw.quarantine (
-            source varchar, file_name varchar, file_sha256 varchar, source_row bigint,
-            column_name varchar, value varchar, rule varchar, loaded_at timestamp)"""
-    )
+    """The contract's raw table, the load log and the quarantine, at this release's schema version.
+
+    Applies pending migrations and adds columns the contract gained (``observatory.migrations``);
+    raises ``WarehouseTooNew`` or ``RebuildNeeded`` (nothing changed) when that cannot be done."""
+    upgrade(con, [contract])
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, source: str, digest: str) -> bool:
+    """Whether this file (by checksum) was ever loaded, even if a later file has replaced it since.
+
+    A replaced file left in the inbox must not be loaded again: every night it would replace its own
+    replacement, and the two would take turns."""
     rows = con.execute(
-        "select count(*) from raw.load_log where source = ? and file_sha256 = ? and not superseded",
-        [source, digest],
+        "select count(*) from raw.load_log where source = ? and file_sha256 = ?", [source, digest]
     ).fetchall()
     return rows[0][0] > 0
 
@@ -141,11 +139,15 @@ def already_loaded(con: duckdb.DuckDBPyConnection, source: str, digest: str) -> 
 def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, file: Path, *, demo: bool) -> FileResult:
     """Load one file in a single transaction; return what happened. ExtractError for a bad file."""
     ensure_tables(con, contract)
+    clock = time.perf_counter()
     digest = sha256(file)
     if already_loaded(con, contract.name, digest):
-        return FileResult(file=file, sha256=digest, status="skipped")
+        return FileResult(
+            file=file, sha256=digest, status="skipped", seconds={"checksum": time.perf_counter() - clock}
+        )
     validated, result = check_file(contract, file, demo=demo)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    clock = time.perf_counter()
+    now = config.now()
     modified = datetime.fromtimestamp(file.stat().st_mtime, UTC).replace(tzinfo=None, microsecond=0)
     rows = validated.loaded.rename(columns={ROW_COLUMN: "_source_row"})
     rows["_source_file"] = file.name
@@ -209,6 +211,7 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, file: Path, *,
                 modified,
             ],
         )
+        crashpoints.reached("ingest.load")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -217,4 +220,5 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, file: Path, *,
         con.unregister("incoming")
         con.unregister("incoming_quarantine")
     result.status = "loaded"
+    result.seconds["load"] = time.perf_counter() - clock
     return result

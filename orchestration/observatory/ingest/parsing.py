@@ -28,8 +28,29 @@ TRUE_WORDS = {"y", "yes", "true", "t", "1"}
 FALSE_WORDS = {"n", "no", "false", "f", "0"}
 
 
+# The values a spreadsheet shows for a formula that failed; a CSV saved from Excel holds them as text.
+EXCEL_ERRORS = (
+    "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!",
+    "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!", "#ERROR!",
+)  # fmt: skip
+_EXCEL_ERROR_FORMS = frozenset(e.casefold() for e in EXCEL_ERRORS)
+# Plain words: publish.data_quality lists rules as 'rule (n); rule (n)'.
+EXCEL_ERROR_RULE = "Excel error value: the cell holds a spreadsheet error such as #N/A or #REF!, not a value"
+
+
 def blank(text: pd.Series) -> pd.Series:
     return text.fillna("").astype(str).str.strip() == ""
+
+
+def excel_error(text: pd.Series) -> pd.Series:
+    """Cells holding an Excel error value (the XLSX reader gives an error cell its text)."""
+    values = text.to_numpy()
+    # A plain loop beats pandas' string methods here, and most cells have no '#' to look further at.
+    maybe = np.fromiter((isinstance(v, str) and "#" in v for v in values), dtype=bool, count=len(values))
+    out = np.zeros(len(values), dtype=bool)
+    if maybe.any():
+        out[maybe] = [v.strip().casefold() in _EXCEL_ERROR_FORMS for v in values[maybe]]
+    return pd.Series(out, index=text.index)
 
 
 def parse_decimal(text: pd.Series) -> pd.Series:
@@ -166,8 +187,12 @@ def parse_column(text: pd.Series, column: Column) -> pd.Series:
             return text.fillna("").astype(str).str.strip().where(~blank(text))
 
 
-def unparseable(text: pd.Series, typed: pd.Series, column: Column | None = None) -> pd.Series:
-    bad = ~blank(text) & typed.isna()
+def unparseable(
+    text: pd.Series, typed: pd.Series, column: Column | None = None, errors: pd.Series | None = None
+) -> pd.Series:
+    """Cells holding text that does not parse; an Excel error value (``errors``, found if not
+    given) breaks its own rule instead."""
+    bad = ~blank(text) & typed.isna() & ~(excel_error(text) if errors is None else errors)
     if column is not None and column.type == "statistic":
         bad &= gss_symbol(text).isna()
     if column is not None and column.has_note:
@@ -204,10 +229,12 @@ def typed_outputs(text: pd.Series, column: Column) -> dict[str, pd.Series]:
 
 def month_only(text: pd.Series) -> pd.Series:
     """Reduce date text to its month ('14/05/2012' -> '2012-05-01') before validation, so an exact
-    date of birth is never held, even in the quarantine table. Unparseable text is replaced too."""
+    date of birth is never held, even in the quarantine table. Unparseable text is replaced too;
+    an Excel error value (no one's data) is kept, so it is quarantined as one."""
     dates = parse_date(text)
     month = dates.dt.to_period("M").dt.to_timestamp().dt.strftime("%Y-%m-%d")
-    return month.where(dates.notna(), text.where(blank(text), "(unparseable date withheld)"))
+    kept = blank(text) | excel_error(text)
+    return month.where(dates.notna(), text.where(kept, "(unparseable date withheld)"))
 
 
 TYPE_RULES = {

@@ -8,8 +8,12 @@ error can point a person at the line to fix.
 from __future__ import annotations
 
 import csv
+import html
 import io
+import posixpath
 import re
+import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +23,8 @@ import pandas as pd
 from observatory.contracts import Column, Contract, normalise_label
 
 ROW_COLUMN = "_source_row"
+WHOLE_ROW = "(whole row)"  # the column of a malformed row with values past the header's last column
+MALFORMED_VALUE_CHARS = 200
 TOTAL_ROW = re.compile(r"^\s*(grand\s+)?totals?\b", re.IGNORECASE)
 HEADER_SCAN_ROWS = 25
 
@@ -46,7 +52,9 @@ class RawExtract:
     delimiter: str = ""
     header_row: int = 1
     unknown_columns: list[str] = field(default_factory=list)
-    malformed_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, problem)
+    # (row, problem, column: the first missing column or WHOLE_ROW, value: the row's text, masked
+    # where the contract holds personal data; see ``malformed_value``)
+    malformed_rows: list[tuple[int, str, str, str]] = field(default_factory=list)
     skipped_rows: list[tuple[int, str]] = field(default_factory=list)  # titles, totals
 
 
@@ -160,6 +168,7 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
         )
 
     width = len(header)
+    shown = shown_as_is(contract)  # for malformed rows
     records: list[list[str]] = []
     lines: list[int] = []
     for line, cells in rows[header_idx + 1 :]:
@@ -170,7 +179,14 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
             continue
         # Trailing empty fields are harmless; a short row or stray values past the header are not.
         if len(cells) < width or any(c.strip() for c in cells[width:]):
-            extract.malformed_rows.append((line, f"row has {len(cells)} fields, header has {width}"))
+            column = WHOLE_ROW
+            if len(cells) < width:  # the first column the row stops short of
+                first = header[len(cells)].strip()
+                column = contract.resolve_header(first) or first or f"(column {len(cells) + 1})"
+            value = malformed_value(cells, info.get("delimiter") or ",", shown)
+            extract.malformed_rows.append(
+                (line, f"row has {len(cells)} fields, header has {width}", column, value)
+            )
             continue
         fixed = [cells[positions[c]] for c in positions]
         if melt:
@@ -189,6 +205,33 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
     frame[ROW_COLUMN] = lines
     extract.frame = frame.reset_index(drop=True)
     return extract
+
+
+def malformed_value(cells: list[str], delimiter: str, shown: frozenset[str] | None) -> str:
+    """A malformed row's text as the file holds it, cut to MALFORMED_VALUE_CHARS, to show what went
+    wrong (a delimiter inside an unquoted value, a row cut short). Its cells cannot be trusted to
+    be in their columns, so in a contract with personal data (``shown`` is not None) every cell
+    but those values is masked to its shape: letters as x, digits as 9 ('Smith, John' ->
+    'xxxxx, xxxx'), so the quarantine never holds a person's identifier, name or date of birth."""
+    if shown is not None:
+        cells = [c if not c.strip() or normalise_label(c) in shown else _shape(c) for c in cells]
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(cells)
+    text = ("masked: " if shown is not None else "") + buf.getvalue()
+    return text if len(text) <= MALFORMED_VALUE_CHARS else text[: MALFORMED_VALUE_CHARS - 1] + "…"
+
+
+def shown_as_is(contract: Contract) -> frozenset[str] | None:
+    """The (normalised) cell values a malformed row shows unmasked: None (all of them) for a
+    contract without personal data, else the contract's category values that are words."""
+    if not any(c.identifier or c.direct_identifier for c in contract.columns):
+        return None
+    forms = (form for c in contract.columns if c.type == "category" for form in c.value_lookup())
+    return frozenset(f for f in forms if re.search(r"[a-z]", f))
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d", "9", re.sub(r"[^\W\d_]", "x", text))
 
 
 def _wanted(column: Column) -> str:
@@ -246,8 +289,107 @@ def read_xlsx(file: Path, contract: Contract) -> RawExtract:
     except Exception as exc:  # calamine raises several types for a corrupt or non-XLSX file
         raise ExtractError(file, f"not a readable XLSX workbook: {exc}") from exc
     rows = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(values, start=1)]
+    # calamine reads an error cell (#N/A, #REF!, ...) as empty: put its error text back, so
+    # validation quarantines it rather than loading a silent blank.
+    for (line, col), text in _error_cells(file).items():
+        rows.extend((i, []) for i in range(len(rows) + 1, line + 1))
+        cells = rows[line - 1][1]
+        cells.extend([""] * (col - len(cells)))
+        cells[col - 1] = text
     # Trailing empty cells vary row to row in XLSX; trim to the header's width when reading.
     return _rows_to_extract(file, _trim(rows), contract, encoding="xlsx")
+
+
+# A cell of type "e" (error) in the sheet XML, its attributes (group 1) and content (group 2).
+_ERROR_CELL = re.compile(
+    rb"""<(?:\w+:)?c\b([^>]*?\bt\s*=\s*["']e["'][^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)""", re.S
+)
+_CELL_REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3})([0-9]{1,7})["']""")
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]*)</")
+_OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _error_cells(file: Path) -> dict[tuple[int, int], str]:
+    """The error cells of the first sheet as {(row, column): error text}, both 1-based.
+
+    python-calamine (0.9) returns an error cell as an empty string, indistinguishable from a blank,
+    so the sheet's XML is read again for cells typed ``t="e"``: a byte search first (most sheets
+    hold none, and that costs a decompression), then a regex over the cells' references. Anything
+    unexpected (no worksheet, a cell without a reference) falls back to walking the XML in order."""
+    try:
+        with zipfile.ZipFile(file) as zf:
+            sheet = _first_sheet_path(zf)
+            data = zf.read(sheet) if sheet else b""
+        if b'"e"' not in data and b"'e'" not in data:
+            return {}
+        found: dict[tuple[int, int], str] = {}
+        for match in _ERROR_CELL.finditer(data):
+            ref = _CELL_REF.search(match.group(1))
+            if ref is None:
+                found = _error_cells_in_order(data)
+                break
+            value = _CELL_VALUE.search(match.group(2) or b"")
+            found[(int(ref.group(2)), _column_number(ref.group(1).decode()))] = _error_text(
+                value.group(1) if value else b""
+            )
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, ET.ParseError):
+        return {}  # calamine read it, but its parts are not where an XLSX keeps them: nothing to add
+    # Within Excel's limits (1,048,576 rows, 16,384 columns), as calamine's own cells are.
+    return {(r, c): text for (r, c), text in found.items() if 1 <= r <= 1_048_576 and 1 <= c <= 16_384}
+
+
+def _error_text(raw: bytes) -> str:
+    return html.unescape(raw.decode("utf-8", "replace")).strip() or "#N/A"
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _first_sheet_path(zf: zipfile.ZipFile) -> str | None:
+    """The zip path of the workbook's first sheet (the one calamine's index 0 reads)."""
+    workbook = "xl/workbook.xml"
+    if "_rels/.rels" in zf.namelist():
+        with zf.open("_rels/.rels") as fh:
+            for rel in ET.parse(fh).getroot():
+                if rel.get("Type", "").endswith("/officeDocument"):
+                    workbook = rel.get("Target", workbook).lstrip("/")
+    with zf.open(workbook) as fh:
+        first = next((e for e in ET.parse(fh).getroot().iter() if e.tag.endswith("}sheet")), None)
+    if first is None:
+        return None
+    rels_path = posixpath.join(posixpath.dirname(workbook), "_rels", posixpath.basename(workbook) + ".rels")
+    with zf.open(rels_path) as fh:
+        rels = {rel.get("Id"): rel for rel in ET.parse(fh).getroot()}
+    rel = rels.get(first.get(_OFFICE_REL))
+    if rel is None or not rel.get("Type", "").endswith("/worksheet"):
+        return None
+    target = rel.get("Target", "")
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(workbook), target))
+
+
+def _error_cells_in_order(data: bytes) -> dict[tuple[int, int], str]:
+    """Error cells by walking the sheet's rows and cells, for writers that leave out a cell's
+    reference (a cell then follows the one before it, a row the row before it)."""
+    found: dict[tuple[int, int], str] = {}
+    line, col = 0, 0
+    for event, elem in ET.iterparse(io.BytesIO(data), events=("start", "end")):
+        tag = elem.tag.rsplit("}", 1)[-1]
+        if event == "start" and tag == "row":
+            line, col = int(elem.get("r") or line + 1), 0
+        elif event == "end" and tag == "c":
+            ref = _CELL_REF.search(f'r="{elem.get("r", "")}"'.encode())
+            col = _column_number(ref.group(1).decode()) if ref else col + 1
+            if elem.get("t") == "e":
+                value = next((x.text for x in elem if x.tag.rsplit("}", 1)[-1] == "v"), None)
+                found[(int(ref.group(2)) if ref else line, col)] = _error_text((value or "").encode())
+            elem.clear()
+    return found
 
 
 def _trim(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
@@ -275,4 +417,4 @@ def read_extract(file: Path, contract: Contract) -> RawExtract:
     return reader(file, contract)
 
 
-__all__ = ["ROW_COLUMN", "ExtractError", "RawExtract", "normalise_label", "read_extract"]
+__all__ = ["ROW_COLUMN", "WHOLE_ROW", "ExtractError", "RawExtract", "normalise_label", "read_extract"]

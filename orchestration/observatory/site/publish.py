@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from observatory import crashpoints
+
 try:  # POSIX only; without it concurrent builds are merely not serialised.
     import fcntl
 except ImportError:  # pragma: no cover
@@ -38,11 +40,17 @@ def builds_dir(site_link: Path) -> Path:
     return Path(os.path.abspath(site_link)).parent / BUILDS_DIRNAME
 
 
-def publish(site_link: Path, write: Callable[[Path], None], *, builds: Path | None = None) -> Path:
+def publish(
+    site_link: Path,
+    write: Callable[[Path], None],
+    *,
+    builds: Path | None = None,
+    crash_point: str = "site.written",
+) -> Path:
     """Run ``write(staging_dir)``, then make the result live at ``site_link``; return its dir.
 
     ``builds`` is where builds are kept (default ``site-builds/`` beside the link; the exports use
-    their own)."""
+    their own). ``crash_point`` names the moment after writing for the crash-safety tests."""
     site_link = Path(os.path.abspath(site_link))  # not resolve(): the link itself is replaced
     builds = Path(os.path.abspath(builds)) if builds is not None else builds_dir(site_link)
     builds.mkdir(parents=True, exist_ok=True)
@@ -50,7 +58,8 @@ def publish(site_link: Path, write: Callable[[Path], None], *, builds: Path | No
     try:
         os.chmod(staging, 0o755)  # mkdtemp makes it private; a web server must read it
         write(staging)
-        with _lock(builds):
+        crashpoints.reached(crash_point)
+        with directory_lock(builds):
             final = _unused(builds, f"{_stamp()}-{tree_digest(staging)[:8]}")
             os.rename(staging, final)
             previous = _swap_link(site_link, final, builds)
@@ -85,9 +94,12 @@ def _unused(builds: Path, name: str) -> Path:
 
 
 @contextmanager
-def _lock(builds: Path) -> Iterator[None]:
-    """Serialise swap + prune so one build cannot delete another's not-yet-linked build."""
-    with open(builds / ".lock", "a") as fh:
+def directory_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock on ``directory`` (its ``.lock`` file), released when the holder exits or dies.
+
+    Serialises swap + prune so one build cannot delete another's not-yet-linked build; the snapshot
+    publication takes it on ``published/`` too."""
+    with open(directory / ".lock", "a") as fh:
         if fcntl is not None:
             fcntl.flock(fh, fcntl.LOCK_EX)
         yield
