@@ -7,8 +7,10 @@ from the single setting ``OBSERVATORY_DATA_DIR`` (default ``./data``), so they c
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -139,3 +141,22 @@ def pinned_now() -> datetime | None:
 def now() -> datetime:
     """The current UTC time as a naive timestamp (whole seconds), or SOURCE_DATE_EPOCH's when set."""
     return pinned_now() or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+@cache
+def code_version() -> str:
+    """The package version and git commit (``0.1.0+abc1234-dirty``), as the manifest and the warehouse's
+    schema version record it; computed once per process."""
+    from observatory import __version__
+
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+        return f"{__version__}+{out.stdout.strip()}"
+    except (OSError, subprocess.SubprocessError):
+        return __version__

@@ -22,16 +22,14 @@ refresh and ``observatory upgrade``: a failure leaves the warehouse exactly as i
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from observatory import __version__, config
+from observatory import config
 from observatory.contracts import Contract, load_contracts
 
 # Columns every raw.<source> table holds besides the contract's (the ingest fills them).
@@ -238,7 +236,7 @@ def upgrade(
                 code_version varchar)"""
         )
         now = datetime.now(UTC).replace(tzinfo=None)
-        code = _code_version()
+        code = config.code_version()
         for migration in MIGRATIONS:
             if migration.version > version:
                 migration.apply(con, ctx)
@@ -286,22 +284,6 @@ def upgrade_warehouse(
     paths.data_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(paths.warehouse)) as con:
         return upgrade(con, contracts, inbox=paths.inbox)
-
-
-@cache
-def _code_version() -> str:
-    """The package version and git commit (as the publish manifest states it), computed once."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(config.REPO_ROOT), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        )
-        return f"{__version__}+{out.stdout.strip()}"
-    except (OSError, subprocess.SubprocessError):
-        return __version__
 
 
 def describe(report: UpgradeReport) -> list[str]:

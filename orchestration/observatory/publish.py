@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatory import __version__, config, crashpoints
+from observatory import config, crashpoints
 from observatory.contracts import load_contracts
 from observatory.site.publish import directory_lock
 
@@ -33,20 +32,6 @@ class PublishResult:
     tables: dict[str, int]
     source_periods: str
     code_version: str
-
-
-def code_version() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(config.REPO_ROOT), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        )
-        return f"{__version__}+{out.stdout.strip()}"
-    except (OSError, subprocess.SubprocessError):
-        return __version__
 
 
 def source_period_ranges(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -133,7 +118,7 @@ def _publish(
     counts: dict[str, int] = {}
     ranges = source_period_ranges(con)
     periods = "; ".join(ranges.values())
-    version = code_version()
+    version = config.code_version()
     con.execute(f"attach '{tmp}' as {alias} (storage_version '{STORAGE_VERSION}')")
     try:
         con.execute(f"create schema {alias}.publish")
