@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,24 @@ def write_csv(path: Path, rows, header=HR_HEADER, encoding="utf-8", delimiter=",
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+REPORTS = Path(__file__).parent / "reports"  # figures tests measure (git-ignored), printed at the end
+_SESSION_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the figures tests wrote to tests/reports/ in this session, so CI's log carries them."""
+    fresh = [p for p in sorted(REPORTS.glob("*.json")) if p.stat().st_mtime >= _SESSION_STARTED]
+    for path in fresh:
+        terminalreporter.write_sep("-", f"figures: tests/reports/{path.name}")
+        try:
+            figures = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as error:
+            terminalreporter.write_line(f"unreadable: {error}")
+            continue
+        for name, value in figures.items():
+            terminalreporter.write_line(f"{name}: {json.dumps(value)}")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -20,6 +20,7 @@ Everything is measured once in the module fixture; the tests read what it saw.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -47,6 +48,7 @@ PUBLISH_ONLY = "key:published/*"  # the snapshot, site, exports and pack, from t
 AFTER_DBT = ("publish.swapped", "site.written", "exports.written")
 NOT_BYTE_IDENTICAL = {"board-pack.pdf"}
 OBSERVATORY = Path(sys.executable).with_name("observatory")
+REPORTS = Path(__file__).parent / "reports"
 
 
 # --- what a publication is -----------------------------------------------------------------------
@@ -243,8 +245,10 @@ def crashes(tmp_path_factory):
     after: dict[str, dict] = {}
     with Readers(crashed) as during_crashes:
         for point in POINTS:
+            started = time.monotonic()
             run = refresh(crashed, crash=point, select=PUBLISH_ONLY if point in AFTER_DBT else None)
             after[point] = {
+                "seconds": round(time.monotonic() - started),
                 "returncode": run.returncode,
                 "publication": Publication.of(crashed),
                 "served": served_pages(config.Paths(crashed).site),
@@ -252,6 +256,7 @@ def crashes(tmp_path_factory):
             }
         completed(refresh(crashed))
     final = Publication.of(crashed)
+    _record(after, {"uninterrupted refresh": during_refresh, "crash sequence": during_crashes}, final == p2)
     return {
         "p1": p1,
         "p2": p2,
@@ -260,6 +265,28 @@ def crashes(tmp_path_factory):
         "readers": {"uninterrupted": during_refresh, "crashes": during_crashes},
         "roots": {"first": first, "uninterrupted": uninterrupted, "crashed": crashed},
     }
+
+
+def _record(after: dict, readers: dict[str, Readers], same_as_uninterrupted: bool) -> None:
+    """What was tried and seen, for the test log (conftest prints tests/reports/ at the end)."""
+    figures = {
+        "crash points": {
+            point: {"killed": seen["returncode"] == -signal.SIGKILL, "seconds": seen["seconds"]}
+            for point, seen in after.items()
+        },
+        "readers": {
+            name: {
+                "snapshot queries": r.queries,
+                "page requests": r.requests,
+                "errors": len(r.errors),
+                "publications seen": len(set(r.snapshots_seen)),
+            }
+            for name, r in readers.items()
+        },
+        "final refresh equals the uninterrupted one": same_as_uninterrupted,
+    }
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "crash_safety.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
 # --- the tests ------------------------------------------------------------------------------------
