@@ -461,13 +461,38 @@ def _given_away(cells: pd.DataFrame, systems: dict, hidden: np.ndarray, secondar
     return given
 
 
+def _release(hidden: np.ndarray, candidates: np.ndarray, systems: dict, small: dict, cost: np.ndarray):
+    """Publish again each candidate whose showing recovers no small count the table did not give
+    away already, the dearest first. The rounds add cells greedily, and a cell hidden early (a
+    headline row: Black Caribbean alone) can be left needless by those added after it."""
+    exposed = {column: _small_exposed(system, hidden, small[column]) for column, system in systems.items()}
+    for cell in sorted(np.flatnonzero(candidates).tolist(), key=lambda c: (-cost[c], c)):
+        trial = hidden.copy()
+        trial[cell] = False
+        now = {}
+        for column, system in systems.items():
+            if system.by_cell[cell].nnz:  # in no exact relation of this count: nothing changes
+                now[column] = _small_exposed(system, trial, small[column])
+                if not now[column] <= exposed[column]:
+                    break
+        else:
+            hidden = trial
+            exposed.update(now)
+    return hidden
+
+
+def _small_exposed(system: System, hidden: np.ndarray, small: np.ndarray) -> set:
+    return {c for c in system.determined(hidden) if small[c]}
+
+
 def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) -> Protection:
     """Primary suppression, then secondary until no small count is recoverable from the rest.
 
     First the classic rule, by rounds, cheaply: no equation may keep exactly one hidden cell (the
     simple attack, peel, then finds nothing). Then the exact attack (null space) looks for small
     counts recoverable only by solving equations together, and its witnesses choose what else to
-    hide. Both repeat until neither recovers a small count.
+    hide. Both repeat until neither recovers a small count. Last, hidden cells the published ones
+    give away are published, and headline rows no longer needed are published again (`_release`).
 
     Ties in cost go to the lowest-numbered cell, and cells are numbered in the order of the layout's
     key (then counts), not the order they came in: a query returns rows in any order, and the same
@@ -527,6 +552,9 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Pr
             break  # nothing recovers a small count (or nothing is left to hide: the audit says)
         hidden[list(added)] = True
     hidden &= ~_given_away(cells, systems, hidden, hidden & ~is_primary)
+    if layout.priority is not None:
+        headline = layout.priority(cells).to_numpy() > 0
+        hidden = _release(hidden, hidden & ~is_primary & headline, systems, small, cost)
     cells["is_primary_suppressed"] = is_primary
     cells["is_secondary_suppressed"] = hidden & ~is_primary
     secondary = int(cells["is_secondary_suppressed"].sum())

@@ -68,7 +68,7 @@ neighbour_means as (
     select
         statistical_neighbours.authority_code,
         keyed_values.cell_key,
-        avg(keyed_values.value) as neighbours_value,
+        {{ exact_mean('keyed_values.value') }} as neighbours_value,
         count(keyed_values.value) as neighbours_count
     from statistical_neighbours
     inner join keyed_values

@@ -33,9 +33,9 @@ cells as (
         {%- set answered = question[0] ~ " is not null and trim(" ~ question[0] ~ ") != ''" %}
         {%- set positive = question[0] ~ " in ('" ~ question[1] | join("', '") ~ "')" %}
         {%- do measures.update({
-            question[0] ~ '_positive': 'sum(weight) filter (where ' ~ positive ~ ')',
-            question[0] ~ '_base': 'sum(weight) filter (where ' ~ answered ~ ')',
-            question[0] ~ '_base_squares': 'sum(weight * weight) filter (where ' ~ answered ~ ')',
+            question[0] ~ '_positive': exact_sum('weight', where=positive),
+            question[0] ~ '_base': exact_sum('weight', where=answered),
+            question[0] ~ '_base_squares': exact_sum('weight * weight', where=answered),
             question[0] ~ '_respondents': 'count(*) filter (where ' ~ answered ~ ')',
             question[0] ~ '_unknown': 'count(*) filter (where ' ~ answered ~ ' and eth_census2021 is null)',
         }) %}

@@ -22,10 +22,10 @@ groups as (
         bool_or(is_comparator) as is_comparator,
         count(*) as relevant_headcount,
         count(*) filter (where is_full_pay_relevant) as full_pay_relevant_headcount,
-        avg(hourly_pay) filter (where is_full_pay_relevant) as mean_hourly_pay,
+        {{ exact_mean('hourly_pay', where='is_full_pay_relevant') }} as mean_hourly_pay,
         median(hourly_pay) filter (where is_full_pay_relevant) as median_hourly_pay,
         count(*) filter (where received_bonus) as bonus_recipients,
-        avg(bonus_pay_12m) filter (where received_bonus) as mean_bonus_pay,
+        {{ exact_mean('bonus_pay_12m', where='received_bonus') }} as mean_bonus_pay,
         median(bonus_pay_12m) filter (where received_bonus) as median_bonus_pay
     from employees
     group by authority_code, snapshot_date, dimension, ethnicity_level, reported_group, sex_group
