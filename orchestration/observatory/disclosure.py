@@ -538,7 +538,7 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Pr
                         added.add(breaker)
         if not added:
             for column, system in systems.items():
-                exposed = {c for c in system.determined(hidden) if small[column][c]}
+                exposed = _small_exposed(system, hidden, small[column])
                 for target, (sure, used) in system.witnesses(hidden, exposed).items():
                     # A cell that stops every attack on the target if there is one; else one the
                     # attack uses, beside the target (far ones can often be routed around).
