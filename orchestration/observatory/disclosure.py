@@ -29,12 +29,16 @@ import pandas as pd
 from scipy.sparse import bmat, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import lsqr
+from threadpoolctl import threadpool_limits
 
 CELL = "_cell"
 TOL = 1e-6
 TIER = 1e12  # one tier of cost in _cost: above any count
 # Blocks with more hidden cells than this use sparse iterative algebra instead of a dense SVD.
 DENSE_LIMIT = 400
+# The dense algebra is of a few hundred columns at most: one BLAS thread does it fastest, and BLAS
+# threads spinning beside DuckDB's and dbt's made each SVD 3-10x slower (benchmarks/README.md).
+ONE_BLAS_THREAD = threadpool_limits.wrap(limits=1, user_api="blas")
 
 
 def _free_coordinates(a) -> np.ndarray:
@@ -485,6 +489,7 @@ def _small_exposed(system: System, hidden: np.ndarray, small: np.ndarray) -> set
     return {c for c in system.determined(hidden) if small[c]}
 
 
+@ONE_BLAS_THREAD
 def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) -> Protection:
     """Primary suppression, then secondary until no small count is recoverable from the rest.
 
@@ -586,6 +591,7 @@ class Leak:
         )
 
 
+@ONE_BLAS_THREAD
 def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, table: str) -> list[Leak]:
     """Attack a published table: every suppressed count from 1 to k-1 that differencing recovers.
 
