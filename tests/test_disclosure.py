@@ -244,17 +244,24 @@ def random_linked_table(rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["level", "code", "sex", "fsm", "n"]).assign(part="p")
 
 
+def headline(cells: pd.DataFrame) -> pd.Series:
+    """Ethnicity alone: the rows a board reads (module level, so worker processes can load it)."""
+    return 2 * ((cells["sex"] == "All") & (cells["fsm"] == "All"))
+
+
+LINKED_BY_FSM = Layout(
+    ("part",),
+    (Hierarchy("level", "code", ETHNICITY), FlatDimension("sex", "All"), FlatDimension("fsm", "All")),
+    ("n",),
+    priority=headline,
+)
+
+
 def test_no_headline_row_is_hidden_that_could_be_shown():
     """The rounds hide cells greedily, so a headline row (ethnicity alone) hidden early can be left
     needless by cells hidden after it. Every headline row still hidden at the end must be needed:
     showing it alone would give a small count away. Random tables, so the greedy order varies."""
-    headline = lambda cells: 2 * ((cells["sex"] == "All") & (cells["fsm"] == "All"))  # noqa: E731
-    layout = Layout(
-        ("part",),
-        (Hierarchy("level", "code", ETHNICITY), FlatDimension("sex", "All"), FlatDimension("fsm", "All")),
-        ("n",),
-        priority=headline,
-    )
+    layout = LINKED_BY_FSM
     rng = np.random.default_rng(2026)
     checked = 0
     for _ in range(20):
@@ -272,3 +279,17 @@ def test_no_headline_row_is_hidden_that_could_be_shown():
             assert {c for c in system.determined(shown) if small[c]} - before, result.loc[cell].to_dict()
             checked += 1
     assert checked  # some headline rows were hidden, and each was needed
+
+
+def test_a_table_protected_in_chunks_of_partitions_in_parallel_gets_the_same_flags():
+    """Large tables are protected in chunks of whole partitions by worker processes: no relation
+    crosses a partition, so the flags must be exactly those of the table protected at once."""
+    rng = np.random.default_rng(7)
+    table = pd.concat(
+        [random_linked_table(rng).assign(part=f"p{i:02d}") for i in range(12)], ignore_index=True
+    ).sample(frac=1, random_state=1)  # rows in any order, as a query returns them
+    whole = protect(table, LINKED_BY_FSM, K)
+    chunked = protect(table, LINKED_BY_FSM, K, chunk_cells=150, workers=2)
+    assert chunked.cells.equals(whole.cells)
+    assert (chunked.rounds, chunked.secondary) == (whole.rounds, whole.secondary)
+    assert whole.secondary > 0

@@ -21,8 +21,12 @@ published table with the same algebra and reports what it recovers.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -37,8 +41,12 @@ TIER = 1e12  # one tier of cost in _cost: above any count
 # Blocks with more hidden cells than this use sparse iterative algebra instead of a dense SVD.
 DENSE_LIMIT = 400
 # The dense algebra is of a few hundred columns at most: one BLAS thread does it fastest, and BLAS
-# threads spinning beside DuckDB's and dbt's made each SVD 3-10x slower (benchmarks/README.md).
+# threads spinning beside DuckDB's and dbt's made each SVD 3-10x slower (docs/scaling.md).
 ONE_BLAS_THREAD = threadpool_limits.wrap(limits=1, user_api="blas")
+# Tables with more cells than this are protected in chunks of whole partitions, in parallel
+# processes: no relation crosses a partition, so the flags are the same, and each chunk's attacks
+# (re-run once per candidate by `_release`) cost what the chunk costs, not the table.
+CHUNK_CELLS = 20_000
 
 
 def _free_coordinates(a) -> np.ndarray:
@@ -490,7 +498,15 @@ def _small_exposed(system: System, hidden: np.ndarray, small: np.ndarray) -> set
 
 
 @ONE_BLAS_THREAD
-def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) -> Protection:
+def protect(
+    cells: pd.DataFrame,
+    layout: Layout,
+    k: int,
+    max_rounds: int = 200,
+    *,
+    chunk_cells: int = CHUNK_CELLS,
+    workers: int | None = None,
+) -> Protection:
     """Primary suppression, then secondary until no small count is recoverable from the rest.
 
     First the classic rule, by rounds, cheaply: no equation may keep exactly one hidden cell (the
@@ -502,14 +518,53 @@ def protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int = 200) 
     Ties in cost go to the lowest-numbered cell, and cells are numbered in the order of the layout's
     key (then counts), not the order they came in: a query returns rows in any order, and the same
     cells must give the same suppression every night. The result is in the input's order.
+
+    Partitions are independent, so a large table is protected in chunks of whole partitions
+    (`chunk_cells`), in up to `workers` processes (default: one per core), with the same result.
     """
     cells = cells.reset_index(drop=True)
     by = [*layout.key, *layout.counts, *layout.sums]
     canonical = cells.sort_values(by, kind="mergesort", na_position="last").index.to_numpy()
-    result = _protect(cells.iloc[canonical], layout, k, max_rounds)
+    ordered = cells.iloc[canonical].reset_index(drop=True)
+    workers = workers or os.cpu_count() or 1
+    # Above `chunk_cells`, at least one chunk per worker, so that every core has one.
+    size = min(chunk_cells, -(-len(ordered) // workers)) if len(ordered) > chunk_cells else chunk_cells
+    chunks = [ordered.iloc[start:stop] for start, stop in _chunks(ordered, layout, size)]
+    if len(chunks) <= 1:
+        parts = [_protect(ordered, layout, k, max_rounds)]
+    else:
+        workers = min(len(chunks), workers)
+        # spawn, not fork: the caller (dbt, Dagster) runs threads that a fork would copy mid-flight.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            parts = list(pool.map(_protect_chunk, chunks, repeat(layout), repeat(k), repeat(max_rounds)))
+    protected = pd.concat([p.cells for p in parts], ignore_index=True)
     back = np.empty_like(canonical)
     back[canonical] = np.arange(len(canonical))
-    return Protection(result.cells.iloc[back].reset_index(drop=True), result.rounds, result.secondary)
+    return Protection(
+        protected.iloc[back].reset_index(drop=True),
+        max(p.rounds for p in parts),
+        sum(p.secondary for p in parts),
+    )
+
+
+def _chunks(ordered: pd.DataFrame, layout: Layout, size: int) -> list[tuple[int, int]]:
+    """(start, stop) of runs of whole partitions of about `size` cells, in cells sorted by the
+    layout's key (which starts with the partition, so each partition is a run of its own)."""
+    if len(ordered) <= size or not layout.partition:
+        return [(0, len(ordered))]
+    group = ordered.groupby(list(layout.partition), sort=False, dropna=False).ngroup().to_numpy()
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]).tolist()
+    chunks, start = [], 0
+    for boundary in [*starts[1:], len(ordered)]:
+        if boundary - start >= size or boundary == len(ordered):
+            chunks.append((start, boundary))
+            start = boundary
+    return chunks
+
+
+@ONE_BLAS_THREAD
+def _protect_chunk(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Protection:
+    return _protect(cells, layout, k, max_rounds)  # in a worker process: one BLAS thread there too
 
 
 def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Protection:
