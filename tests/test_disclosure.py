@@ -293,3 +293,23 @@ def test_a_table_protected_in_chunks_of_partitions_in_parallel_gets_the_same_fla
     assert chunked.cells.equals(whole.cells)
     assert (chunked.rounds, chunked.secondary) == (whole.rounds, whole.secondary)
     assert whole.secondary > 0
+
+
+def test_an_attack_repeated_after_a_few_changes_equals_a_fresh_one():
+    """The rounds re-attack only the partitions whose hidden cells changed since the last call
+    (`System.determined` and `System.chains`): after any sequence of changes the answer must be
+    exactly that of a fresh system attacking the whole table."""
+    rng = np.random.default_rng(11)
+    table = pd.concat(
+        [random_linked_table(rng).assign(part=f"p{i}") for i in range(6)], ignore_index=True
+    ).assign(**{CELL: lambda t: np.arange(len(t))})
+    partition = table.groupby("part").ngroup().to_numpy()
+    system = System(equations(table, LINKED_BY_FSM, "n"), len(table), partition)
+    hidden = ((table["n"] > 0) & (table["n"] < K)).to_numpy()
+    for _ in range(40):
+        flip = rng.choice(len(table), size=int(rng.integers(1, 4)), replace=False)
+        hidden[flip] = ~hidden[flip]
+        fresh = System(equations(table, LINKED_BY_FSM, "n"), len(table))  # one partition: no shortcut
+        assert system.determined(hidden) == fresh.determined(hidden)
+        assert system.chains(hidden) == fresh.peel(hidden)
+    assert len(np.unique(partition[flip])) < 6  # the last changes left some partitions alone

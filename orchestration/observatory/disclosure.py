@@ -44,8 +44,7 @@ DENSE_LIMIT = 400
 # threads spinning beside DuckDB's and dbt's made each SVD 3-10x slower (docs/scaling.md).
 ONE_BLAS_THREAD = threadpool_limits.wrap(limits=1, user_api="blas")
 # Tables with more cells than this are protected in chunks of whole partitions, in parallel
-# processes: no relation crosses a partition, so the flags are the same, and each chunk's attacks
-# (re-run once per candidate by `_release`) cost what the chunk costs, not the table.
+# processes: no relation crosses a partition, so the flags are the same, and every core has work.
 CHUNK_CELLS = 20_000
 
 
@@ -69,10 +68,15 @@ def _free_coordinates(a) -> np.ndarray:
     return spread
 
 
+def _range(dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The SVD of a matrix cut to its rank (numpy's lstsq cut-off): U, S and V' of its range."""
+    u, sv, vt = np.linalg.svd(dense, full_matrices=False)
+    rank = int((sv > sv.max(initial=0) * max(dense.shape) * np.finfo(float).eps).sum())
+    return u[:, :rank], sv[:rank], vt[:rank]
+
+
 def _isolate(a, units: np.ndarray) -> np.ndarray:
-    """y with A'y = each unit vector (a column of `units`), least squares."""
-    if a.shape[1] <= DENSE_LIMIT:
-        return np.linalg.lstsq(a.toarray().T, units, rcond=None)[0]
+    """y with A'y = each unit vector (a column of `units`), least squares (large sparse blocks)."""
     return np.column_stack(
         [
             lsqr(a.T, units[:, j], atol=1e-14, btol=1e-14, iter_lim=20 * a.shape[1])[0]
@@ -207,6 +211,12 @@ def equations(cells: pd.DataFrame, layout: Layout, column: str) -> pd.DataFrame:
     One equation per parent cell and child level (or flat dimension): parent - sum(children) = 0.
     `cells` must carry the true counts and a `_cell` id.
     """
+    return exact(relations(cells, layout), cells, column)
+
+
+def relations(cells: pd.DataFrame, layout: Layout) -> pd.DataFrame:
+    """Every relation of the layout between the cells, as `equations` has them, whether or not it
+    holds: the same for every count column, so worked out once per table."""
     frames = []
     for dim in layout.dimensions:
         if isinstance(dim, Hierarchy):
@@ -220,13 +230,19 @@ def equations(cells: pd.DataFrame, layout: Layout, column: str) -> pd.DataFrame:
     if rel.empty:
         return pd.DataFrame(columns=["equation", CELL, "coef"])
     rel["equation"] = rel.groupby(["parent", "relation"]).ngroup()
-    long = pd.concat(
+    return pd.concat(
         [
             rel[["equation", "parent"]].drop_duplicates().rename(columns={"parent": CELL}).assign(coef=1.0),
             rel[["equation", "child"]].rename(columns={"child": CELL}).assign(coef=-1.0),
         ],
         ignore_index=True,
     )
+
+
+def exact(long: pd.DataFrame, cells: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The relations (from `relations`) that hold exactly in the true values of `column`."""
+    if long.empty:
+        return long
     values = long[CELL].map(cells.set_index(CELL)[column])
     by_equation = (long["coef"] * values).groupby(long["equation"])
     # An equation with a member of unknown true value (a cell the table does not hold) is not used.
@@ -249,13 +265,18 @@ class System:
     """The exact relations of one count column as a sparse matrix: equations x cells, entries +-1.
     Hidden cells are a boolean vector over the cells."""
 
-    def __init__(self, eqs: pd.DataFrame, n_cells: int):
+    def __init__(self, eqs: pd.DataFrame, n_cells: int, partition: np.ndarray | None = None):
         codes, self.n_eq = pd.factorize(eqs["equation"])[0], eqs["equation"].nunique()
         self.a = csr_matrix(
             (eqs["coef"].to_numpy(float), (codes, eqs[CELL].to_numpy())), shape=(self.n_eq, n_cells)
         )
         self.incidence = abs(self.a).astype(np.int32).tocsr()
         self.by_cell = self.incidence.T.tocsr()
+        # The partition of each cell and equation (no equation crosses one): an attack is re-run
+        # only on the partitions whose hidden cells changed, and exactly so (`determined`).
+        self.partition = np.zeros(n_cells, np.int64) if partition is None else np.asarray(partition)
+        self.eq_partition = self.partition[self.incidence.indices[self.incidence.indptr[:-1]]]
+        self._last: dict = {}  # per attack: the hidden cells and the answer of its last call
         self._solved: dict = {}
         self._settled: set = set()  # equations of known cells and one hidden cell
 
@@ -319,15 +340,23 @@ class System:
             found.update(zip(cells.tolist(), ids[single[rows.row[first]]].tolist(), strict=True))
             unknown[cells] = False
 
-    def core(self, hidden: np.ndarray) -> tuple[set, np.ndarray, np.ndarray]:
+    def equations_of(self, cells: Iterable[int]) -> np.ndarray:
+        """The equations of the partitions holding `cells`."""
+        parts = np.unique(self.partition[np.fromiter(cells, np.int64)])
+        return np.flatnonzero(np.isin(self.eq_partition, parts))
+
+    def core(
+        self, hidden: np.ndarray, equations: np.ndarray | None = None
+    ) -> tuple[set, np.ndarray, np.ndarray]:
         """Shrink the attack before the algebra: cells the simple attack recovers, then prune hidden
         cells in a single remaining equation (free: they absorb it, so it says nothing about the
         others), until neither applies. Returns the cells found, the equations left and the hidden
-        cells left: what needs the null space."""
-        found = set(self.peel(hidden))
+        cells left: what needs the null space. `equations` limits it to whole partitions."""
+        found = set(self.peel(hidden, equations))
         unknown = hidden.copy()
         unknown[list(found)] = False
-        live = np.flatnonzero(self.incidence @ unknown.astype(np.int32) > 0)
+        scope = np.arange(self.n_eq) if equations is None else equations
+        live = scope[self.incidence[scope] @ unknown.astype(np.int32) > 0]
         while len(live):
             sub = _only(self.incidence[live], unknown).tocsc()
             per_cell = np.diff(sub.indptr)
@@ -356,17 +385,42 @@ class System:
         for lab in np.unique(label[:n]):
             yield live[label[:n] == lab], cells[label[n:] == lab]
 
+    def _incremental(self, attack: Callable, hidden: np.ndarray) -> dict:
+        """`attack(hidden, equations)`, a dict keyed by cell, run again only on the partitions
+        holding a cell hidden or shown since its last call: the secondary rounds and `_release`
+        change a few cells at a time, and an attack never crosses a partition, so the others keep
+        their answer exactly."""
+        last = self._last.get(attack.__name__)
+        if last is None:
+            result = attack(hidden, None)
+        else:
+            last_hidden, last_result = last
+            changed = np.flatnonzero(hidden != last_hidden)
+            parts = set(np.unique(self.partition[changed]).tolist())
+            result = {c: v for c, v in last_result.items() if self.partition[c] not in parts}
+            if parts:
+                result.update(attack(hidden, self.equations_of(changed)))
+        self._last[attack.__name__] = (hidden.copy(), result)
+        return dict(result)
+
+    def chains(self, hidden: np.ndarray) -> dict:
+        """`peel` of every equation, incrementally."""
+        return self._incremental(self.peel, hidden)
+
     def determined(self, hidden: np.ndarray) -> set:
         """Hidden cells whose value follows from the published ones: cell j of a block is
         determined iff the null space of the block's hidden columns is zero in coordinate j."""
-        found, live, unknown = self.core(hidden)
+        return set(self._incremental(self._determined, hidden))
+
+    def _determined(self, hidden: np.ndarray, scope: np.ndarray | None = None) -> dict:
+        found, live, unknown = self.core(hidden, scope)
         for equations, cells in self.blocks(live, unknown):
             signature = (equations.tobytes(), cells.tobytes())
             if signature not in self._solved:  # most blocks are unchanged from the last round
                 spread = _free_coordinates(self.a[equations][:, cells])
                 self._solved[signature] = cells[spread < 1e-7].tolist()
             found |= set(self._solved[signature])
-        return found
+        return dict.fromkeys(found)
 
     def _blocks_with(self, hidden: np.ndarray, targets: set):
         live = np.flatnonzero(self.incidence @ hidden.astype(np.int32) > 0)
@@ -393,8 +447,10 @@ class System:
         published cells with a non-zero weight in y'A are `used`. Hiding cell p stops every such
         attack when p's column lies in the column space of A_hidden (no other y avoids it) and y'a_p
         is not zero: those are `sure`. (Large blocks get `used` only.)"""
-        out = {}
-        _, live, unknown = self.core(hidden)
+        out: dict = {}
+        if not targets:
+            return out
+        _, live, unknown = self.core(hidden, self.equations_of(targets))  # the targets' partitions
         for equations, cells in self.blocks(live, unknown):
             mine = [c for c in cells.tolist() if c in targets]
             if not mine:
@@ -403,14 +459,16 @@ class System:
             shown = np.flatnonzero((np.asarray(abs(a).sum(axis=0)).ravel() > 0) & ~hidden)
             a_shown = a[:, shown].toarray()
             units = (cells[:, None] == np.array(mine)[None, :]).astype(float)
-            y = _isolate(a[:, cells], units)
-            weights = a_shown.T @ y
             in_span = np.zeros(len(shown), bool)
-            if len(cells) <= DENSE_LIMIT and len(shown):
-                # In the column space iff A_hidden x = a_p has an exact solution.
-                a_hidden = a[:, cells].toarray()
-                x = np.linalg.lstsq(a_hidden, a_shown, rcond=None)[0]
-                in_span = np.abs(a_hidden @ x - a_shown).max(axis=0) < 1e-9
+            if len(cells) <= DENSE_LIMIT:
+                # One SVD of A_hidden = U S V' gives both: the least-squares y = U S^-1 V' e, and
+                # whether a_p is in the column space (what U's leading columns span).
+                u, s, vt = _range(a[:, cells].toarray())
+                y = u @ ((vt @ units) / s[:, None])
+                in_span = np.abs(u @ (u.T @ a_shown) - a_shown).max(axis=0) < 1e-9
+            else:
+                y = _isolate(a[:, cells], units)
+            weights = a_shown.T @ y
             for j, target in enumerate(mine):
                 used = np.abs(weights[:, j]) > 1e-9
                 out[target] = (shown[used & in_span].tolist(), shown[used].tolist())
@@ -580,7 +638,13 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Pr
     hidden = is_primary.copy()
     small = {c: ((cells[c] > 0) & (cells[c] < k)).to_numpy() for c in layout.counts}
     small |= {c: is_primary & cells[c].notna().to_numpy() for c in layout.sums}
-    systems = {c: System(equations(cells, layout, c), n) for c in [*layout.counts, *layout.sums]}
+    partition = (
+        cells.groupby(list(layout.partition), sort=False, dropna=False).ngroup().to_numpy()
+        if layout.partition
+        else None
+    )
+    every = relations(cells, layout)
+    systems = {c: System(exact(every, cells, c), n, partition) for c in [*layout.counts, *layout.sums]}
     cost = _cost(cells, layout)
     rounds = 0
     while rounds < max_rounds:
@@ -591,7 +655,7 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Pr
         if not added:
             # Chains: a small count given away once a cell hidden to protect another is recovered.
             for column, system in systems.items():
-                found = system.peel(hidden)
+                found = system.chains(hidden)
                 for cell in sorted(c for c in found if small[column][c]):
                     breaker = _chain_breaker(cell, found, system, hidden | known, cost)
                     if breaker is not None:
