@@ -133,6 +133,11 @@ def test_the_summary_relates_the_refresh_to_the_floor(bench_from_demo_run):
     assert s["refresh_over_floor"] > 1
     assert s["dbt_seconds"] < s["refresh_seconds"] and s["slowest_model"]["seconds"] > 0
     assert r["targets"] == []  # the targets are for london and england
+    profile = r["where_the_time_goes"]
+    assert profile and [p["seconds"] for p in profile] == sorted(
+        (p["seconds"] for p in profile), reverse=True
+    )
+    assert 0 < sum(p["share"] for p in profile) <= 1.05
 
 
 def test_the_incremental_refresh_runs_the_changed_source_and_downstream_and_never_touches_the_cache(
@@ -249,3 +254,28 @@ def test_a_real_refresh_through_the_harness_samples_memory_and_times_read_and_va
     assert total["validate_over_read"] == pytest.approx(
         payroll["validate_seconds"] / payroll["read_seconds"], rel=0.05
     )
+
+
+def test_the_profile_ranks_the_parts_of_a_refresh_and_a_missed_target_points_at_it():
+    stages = [
+        {"stage": "floor", "name": "all", "seconds": 50.0},
+        {"stage": "ingest", "name": "hr_payroll", "seconds": 30.0},
+        {"stage": "ingest", "name": "all", "seconds": 40.0},
+        {"stage": "ingest", "name": "ks4", "seconds": 10.0},
+        {"stage": "dbt", "name": "intermediate/int_disclosure__outcome_flags", "seconds": 90.0},
+        {"stage": "dbt", "name": "all", "seconds": 130.0, "model_seconds": 100.0},
+        {"stage": "dbt", "name": "marts/ks4", "seconds": 10.0},
+        {"stage": "publish", "name": "snapshot", "seconds": 25.0, "audit_seconds": 20.0, "copy_seconds": 5.0},
+        {"stage": "refresh", "name": "full", "seconds": 200.0},
+    ]
+    profile = results.where_the_time_goes(stages, 200.0, top=4)
+    assert [(p["name"], p["seconds"], p["share"]) for p in profile] == [
+        ("intermediate/int_disclosure__outcome_flags", 90.0, 0.45),
+        ("hr_payroll", 30.0, 0.15),
+        ("tests and start-up", 30.0, 0.15),
+        ("disclosure audit", 20.0, 0.1),
+    ]
+    judged = {t["figure"]: t for t in results.judge("london", {"refresh_seconds": 200.0})}
+    assert judged["refresh_seconds"]["profile"] == "where_the_time_goes"
+    assert judged["refresh_seconds"]["reason_and_plan"].startswith("benchmarks/README.md#")
+    assert "profile" not in results.judge("london", {"refresh_seconds": 100.0})[0]

@@ -738,6 +738,7 @@ def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, 
         k,
     )
     leaks: list[Leak] = []
+    every = relations(cells[[*key, CELL]], layout)
     for column in columns:
         true = cells[f"{column}_true"]
         shown = cells[column]
@@ -745,7 +746,7 @@ def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, 
         for i in cells.index[small & shown.notna()]:
             leaks.append(Leak(table, cells.loc[i, key].to_dict(), column, true[i], shown[i], shown=True))
         # Relations are those true in the data; the attacker knows the published values only.
-        system = System(equations(cells[[*key, CELL]].assign(**{column: true}), layout, column), len(cells))
+        system = System(exact(every, cells[[CELL]].assign(**{column: true}), column), len(cells))
         hidden = shown.isna().to_numpy()
         exposed = {c for c in system.determined(hidden) if small.iloc[c]}
         if exposed:

@@ -28,7 +28,14 @@ import click
 from observatory import config
 from observatory.bench.inputs import cached_inbox, floor_summary, measure_floor, stage_data_dir, touch_extract
 from observatory.bench.memory import GIB_BYTES, MemorySampler, rusage_peaks
-from observatory.bench.results import judge, machine, update_readme, versions, write_results
+from observatory.bench.results import (
+    judge,
+    machine,
+    update_readme,
+    versions,
+    where_the_time_goes,
+    write_results,
+)
 from observatory.bench.stages import MIB, RunEvents, read_events, run_stages, stage
 
 # Bench scale -> (the demo generator's scale, default years). smoke is the CI-sized run.
@@ -250,6 +257,7 @@ def run_bench(
         "versions": installed,
         "summary": summary,
         "targets": judge(scale, summary),
+        "where_the_time_goes": where_the_time_goes(stages, full.seconds),
         "floor": floor,
         "stages": stages,
     }
