@@ -223,10 +223,16 @@ def readme_block(results_dir: Path, readme: Path) -> str:
         path, r = latest[scale]
         s = r["summary"]
         slowest = s.get("slowest_model") or {}
+        # A refresh that failed (the disclosure audit refusing to publish) says so beside its time.
+        failed = (
+            ""
+            if s.get("status", "SUCCESS") == "SUCCESS"
+            else f" ({s['status']}: {', '.join(s.get('failed_steps', []))})"
+        )
         lines.append(
             f"| {scale} | {r['started_at'][:10]} | {r['authorities']} x {r['years']} | "
             f"{_fmt(r['floor']['rows'])} | "
-            f"{_fmt(s.get('floor_seconds'), 's')} | {_fmt(s.get('refresh_seconds'), 's')} | "
+            f"{_fmt(s.get('floor_seconds'), 's')} | {_fmt(s.get('refresh_seconds'), 's')}{failed} | "
             f"{_fmt(s.get('refresh_over_floor'), 'x')} | {_fmt(s.get('dbt_seconds'), 's')} | "
             f"{slowest.get('name', '–')} ({_fmt(slowest.get('seconds'), 's')}) | "
             f"{_fmt(s.get('publish_seconds'), 's')} ({_fmt(s.get('audit_seconds'), 's')}) | "
