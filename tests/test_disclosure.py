@@ -313,3 +313,28 @@ def test_an_attack_repeated_after_a_few_changes_equals_a_fresh_one():
         assert system.determined(hidden) == fresh.determined(hidden)
         assert system.chains(hidden) == fresh.peel(hidden)
     assert len(np.unique(partition[flip])) < 6  # the last changes left some partitions alone
+
+
+def test_an_attack_running_only_through_recovered_hidden_cells_is_broken():
+    """A partition of the London benchmark (synthetic) where the exact attack on White British (2)
+    used no published cell but the unknown-ethnicity row, which the attacker knows: it ran through
+    White other than British, hidden but recovered by the simple attack, so there was nothing to
+    hide and the rounds stopped with the count exposed (the audit refused the publication). The
+    chain that recovers such a cell is broken instead."""
+    from pathlib import Path
+
+    from observatory.disclosure_tables import outcome_layout
+
+    here = Path(__file__).parent / "fixtures" / "disclosure"
+    cells = pd.read_csv(here / "stuck_partition_synthetic.csv").assign(respondents=np.nan, score_total=np.nan)
+    layout = outcome_layout(pd.read_csv(here / "stuck_partition_members.csv"))
+    protected = protect(cells, layout, K).cells
+    hidden = protected["is_primary_suppressed"] | protected["is_secondary_suppressed"]
+    counts = [*layout.counts, *layout.sums]
+    shown = protected.copy()
+    shown.loc[hidden, counts] = np.nan
+    assert audit(shown, protected[[*layout.key, *counts]], layout, K, "outcome_indicators") == []
+    white_british = (protected["ethnicity_code"] == "WBRI") & (protected[["sex", "fsm", "sen"]] == "All").all(
+        axis=1
+    )
+    assert hidden[white_british & (protected["ethnicity_level"] == "census2021")].all()

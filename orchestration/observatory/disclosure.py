@@ -441,12 +441,15 @@ class System:
         return out
 
     def witnesses(self, hidden: np.ndarray, targets: set) -> dict:
-        """For each recoverable target, the published cells its attack uses, as (sure, used).
+        """For each recoverable target, the cells its attack uses, as (sure, used, through).
 
         A combination y of the core equations isolates the target (y'A_hidden = e_target); the
         published cells with a non-zero weight in y'A are `used`. Hiding cell p stops every such
         attack when p's column lies in the column space of A_hidden (no other y avoids it) and y'a_p
-        is not zero: those are `sure`. (Large blocks get `used` only.)"""
+        is not zero: those are `sure`. (Large blocks get `used` only.) `through` are hidden cells
+        with a weight that the simple attack recovers (so the core counts them as known): when the
+        attack uses no published cell but these and known ones, the chain recovering one is what
+        to break."""
         out: dict = {}
         if not targets:
             return out
@@ -456,7 +459,9 @@ class System:
             if not mine:
                 continue
             a = self.a[equations]
-            shown = np.flatnonzero((np.asarray(abs(a).sum(axis=0)).ravel() > 0) & ~hidden)
+            present = np.asarray(abs(a).sum(axis=0)).ravel() > 0
+            shown = np.flatnonzero(present & ~hidden)
+            recovered = np.setdiff1d(np.flatnonzero(present & hidden), cells)
             a_shown = a[:, shown].toarray()
             units = (cells[:, None] == np.array(mine)[None, :]).astype(float)
             in_span = np.zeros(len(shown), bool)
@@ -469,9 +474,14 @@ class System:
             else:
                 y = _isolate(a[:, cells], units)
             weights = a_shown.T @ y
+            through = a[:, recovered].toarray().T @ y
             for j, target in enumerate(mine):
                 used = np.abs(weights[:, j]) > 1e-9
-                out[target] = (shown[used & in_span].tolist(), shown[used].tolist())
+                out[target] = (
+                    shown[used & in_span].tolist(),
+                    shown[used].tolist(),
+                    recovered[np.abs(through[:, j]) > 1e-9].tolist(),
+                )
         return out
 
 
@@ -663,7 +673,7 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Pr
         if not added:
             for column, system in systems.items():
                 exposed = _small_exposed(system, hidden, small[column])
-                for target, (sure, used) in system.witnesses(hidden, exposed).items():
+                for target, (sure, used, through) in system.witnesses(hidden, exposed).items():
                     # A cell that stops every attack on the target if there is one; else one the
                     # attack uses, beside the target (far ones can often be routed around).
                     near = set(system.members_of_cell(target).tolist())
@@ -672,6 +682,15 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Pr
                         if fresh:
                             added.add(min(fresh, key=lambda c: (cost[c], c not in near, c)))
                             break
+                    else:
+                        # The attack runs only through hidden cells the simple attack recovers
+                        # (and cells the attacker knows): break the chain that recovers one.
+                        chains = system.chains(hidden)
+                        for cell in (c for c in through if c in chains):
+                            breaker = _chain_breaker(cell, chains, system, hidden | known, cost)
+                            if breaker is not None:
+                                added.add(breaker)
+                                break
         if not added:
             break  # nothing recovers a small count (or nothing is left to hide: the audit says)
         hidden[list(added)] = True
