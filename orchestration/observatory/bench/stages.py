@@ -45,11 +45,14 @@ def stage(
     **extra: Any,
 ) -> dict:
     """One row of the report: wall seconds, rows, rows per second, peak RSS (MiB) and details."""
+    # The rate is worked from the seconds as reported (to the millisecond), so the row agrees with itself
+    # even for a step of a few milliseconds.
+    seconds = None if seconds is None else round(seconds, 3)
     rate = round(rows / seconds, 1) if rows is not None and seconds else None
     return {
         "stage": kind,
         "name": name,
-        "seconds": None if seconds is None else round(seconds, 3),
+        "seconds": seconds,
         "rows": rows,
         "rows_per_second": rate,
         "peak_rss_mib": None if peak_bytes is None else round(peak_bytes / MIB, 1),
