@@ -338,3 +338,19 @@ def test_an_attack_running_only_through_recovered_hidden_cells_is_broken():
         axis=1
     )
     assert hidden[white_british & (protected["ethnicity_level"] == "census2021")].all()
+
+
+def test_the_rounds_of_a_chunk_never_stop_a_partition_half_protected():
+    """Partitions share the rounds of their chunk, and a partition can wait many rounds while
+    others are worked on; a cap on the chunk's rounds (once 200) stopped five London partitions
+    half-protected. The rounds end by themselves (each hides one more cell), so with no cap every
+    partition in a chunk gets the flags it gets alone."""
+    rng = np.random.default_rng(3)
+    table = pd.concat(
+        [random_linked_table(rng).assign(part=f"p{i:02d}") for i in range(8)], ignore_index=True
+    )
+    together = protect(table, LINKED_BY_FSM, K).cells
+    for part, cells in table.groupby("part"):
+        alone = protect(cells, LINKED_BY_FSM, K).cells
+        assert alone.reset_index(drop=True).equals(together[together["part"] == part].reset_index(drop=True))
+    assert protect(table, LINKED_BY_FSM, K, max_rounds=1).rounds == 1  # a cap is still honoured

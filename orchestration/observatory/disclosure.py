@@ -570,7 +570,7 @@ def protect(
     cells: pd.DataFrame,
     layout: Layout,
     k: int,
-    max_rounds: int = 200,
+    max_rounds: int | None = None,
     *,
     chunk_cells: int = CHUNK_CELLS,
     workers: int | None = None,
@@ -631,11 +631,11 @@ def _chunks(ordered: pd.DataFrame, layout: Layout, size: int) -> list[tuple[int,
 
 
 @ONE_BLAS_THREAD
-def _protect_chunk(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Protection:
+def _protect_chunk(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int | None) -> Protection:
     return _protect(cells, layout, k, max_rounds)  # in a worker process: one BLAS thread there too
 
 
-def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Protection:
+def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int | None) -> Protection:
     cells = cells.reset_index(drop=True).copy()
     n = len(cells)
     cells[CELL] = np.arange(n)
@@ -657,7 +657,9 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int) -> Pr
     systems = {c: System(exact(every, cells, c), n, partition) for c in [*layout.counts, *layout.sums]}
     cost = _cost(cells, layout)
     rounds = 0
-    while rounds < max_rounds:
+    # Every round hides at least one more cell, so the rounds end by themselves. A cap on the rounds
+    # of a chunk would stop one partition half-protected because others shared its rounds.
+    while rounds < (max_rounds or n + 1):
         rounds += 1
         added: set = set()
         for column, system in systems.items():
