@@ -7,6 +7,8 @@ row), the unknown-ethnicity row an attacker can derive, and sums published besid
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +22,7 @@ from observatory.disclosure import (
     equations,
     protect,
 )
+from observatory.disclosure_tables import outcome_layout
 
 K = 5
 
@@ -315,19 +318,20 @@ def test_an_attack_repeated_after_a_few_changes_equals_a_fresh_one():
     assert len(np.unique(partition[flip])) < 6  # the last changes left some partitions alone
 
 
+def stuck_partition() -> tuple[pd.DataFrame, Layout]:
+    """A partition of the London benchmark's outcome table (synthetic) and its layout."""
+    here = Path(__file__).parent / "fixtures" / "disclosure"
+    cells = pd.read_csv(here / "stuck_partition_synthetic.csv").assign(respondents=np.nan, score_total=np.nan)
+    return cells, outcome_layout(pd.read_csv(here / "stuck_partition_members.csv"))
+
+
 def test_an_attack_running_only_through_recovered_hidden_cells_is_broken():
     """A partition of the London benchmark (synthetic) where the exact attack on White British (2)
     used no published cell but the unknown-ethnicity row, which the attacker knows: it ran through
     White other than British, hidden but recovered by the simple attack, so there was nothing to
     hide and the rounds stopped with the count exposed (the audit refused the publication). The
     chain that recovers such a cell is broken instead."""
-    from pathlib import Path
-
-    from observatory.disclosure_tables import outcome_layout
-
-    here = Path(__file__).parent / "fixtures" / "disclosure"
-    cells = pd.read_csv(here / "stuck_partition_synthetic.csv").assign(respondents=np.nan, score_total=np.nan)
-    layout = outcome_layout(pd.read_csv(here / "stuck_partition_members.csv"))
+    cells, layout = stuck_partition()
     protected = protect(cells, layout, K).cells
     hidden = protected["is_primary_suppressed"] | protected["is_secondary_suppressed"]
     counts = [*layout.counts, *layout.sums]
@@ -354,3 +358,52 @@ def test_the_rounds_of_a_chunk_never_stop_a_partition_half_protected():
         alone = protect(cells, LINKED_BY_FSM, K).cells
         assert alone.reset_index(drop=True).equals(together[together["part"] == part].reset_index(drop=True))
     assert protect(table, LINKED_BY_FSM, K, max_rounds=1).rounds == 1  # a cap is still honoured
+
+
+def test_a_cell_pruned_as_free_is_still_found_when_the_rest_of_its_equation_is_known():
+    """f + g + h = T and g + h + k = U: f is alone in its equation (free), and g and h are free once
+    it is dropped, so nothing is left for the algebra; yet g + h = U - k, so f = T - U + k.
+    London's benchmark published such a count (White British 3) and its audit refused it."""
+    f, g, h, t, k, u = range(6)
+    eqs = pd.DataFrame(
+        {"equation": [0] * 4 + [1] * 4, CELL: [f, g, h, t, g, h, k, u], "coef": [1, 1, 1, -1] * 2}
+    )
+    system = System(eqs, 6)
+    hidden = np.array([True, True, True, False, False, False])
+    assert system.peel(hidden) == {}
+    assert system.determined(hidden) == {f}
+    values = np.array([np.nan, np.nan, np.nan, 20, 4, 21])
+    assert system.recover(hidden, values, {f}) == pytest.approx({f: 3})
+    # Its attack uses every published cell, and hiding k (which only it uses) stops it.
+    sure, used, through = system.witnesses(hidden, {f})[f]
+    assert sorted(used) == [t, k, u] and k in sure and through == []
+    hidden[k] = True
+    assert system.determined(hidden) == set()
+
+
+def test_the_attack_finds_exactly_what_the_whole_null_space_says_is_determined():
+    """`determined` shrinks the system before the algebra (peel, prune free cells, solve pruned
+    ones back); with random cells hidden it must agree with the textbook test on the whole system
+    at once: cell j is determined iff e_j is in the row space of A's hidden columns (one dense SVD,
+    no shortcut). On the London partition's layout, where solving pruned cells back matters."""
+    cells, layout = stuck_partition()
+    cells = cells.assign(**{CELL: np.arange(len(cells))})
+    rng = np.random.default_rng(5)
+    pruned_and_found, tried = 0, []
+    for column in ("events", "population"):
+        system = System(equations(cells, layout, column), len(cells))
+        dense = system.a.toarray()
+        for _ in range(60):
+            hidden = rng.random(len(cells)) < rng.uniform(0.05, 0.6)
+            columns = np.flatnonzero(hidden)
+            _, sv, vt = np.linalg.svd(dense[:, columns])
+            null = vt[int((sv > 1e-9).sum()) :]
+            textbook = set(columns[np.abs(null).max(axis=0, initial=0) < 1e-9].tolist())
+            assert system.determined(hidden) == textbook
+            tried.append((system, hidden, textbook))
+    # Some were found only by solving pruned cells back (neither peeled nor in a block's algebra).
+    for system, hidden, textbook in tried:
+        found, live, unknown, _ = system.core(hidden)
+        in_blocks = {c for _, block in system.blocks(live, unknown) for c in block.tolist()}
+        pruned_and_found += len(textbook - found - in_blocks)
+    assert pruned_and_found

@@ -40,6 +40,9 @@ TOL = 1e-6
 TIER = 1e12  # one tier of cost in _cost: above any count
 # Blocks with more hidden cells than this use sparse iterative algebra instead of a dense SVD.
 DENSE_LIMIT = 400
+# Random vectors of a null space drawn to tell determined cells from free ones, and their cut-off.
+SAMPLES = 3
+ZERO = 1e-7
 # The dense algebra is of a few hundred columns at most: one BLAS thread does it fastest, and BLAS
 # threads spinning beside DuckDB's and dbt's made each SVD 3-10x slower (docs/scaling.md).
 ONE_BLAS_THREAD = threadpool_limits.wrap(limits=1, user_api="blas")
@@ -48,30 +51,37 @@ ONE_BLAS_THREAD = threadpool_limits.wrap(limits=1, user_api="blas")
 CHUNK_CELLS = 20_000
 
 
-def _free_coordinates(a) -> np.ndarray:
-    """How far each unknown of A x = b is from being pinned down: the largest coordinate of random
-    vectors projected onto the null space of A. Zero (to rounding) iff the unknown is determined."""
+def _rank(sv: np.ndarray, shape: tuple[int, int]) -> int:
+    """How many singular values count (numpy's matrix_rank and lstsq cut-off)."""
+    return int((sv > sv.max(initial=0) * max(shape) * np.finfo(float).eps).sum())
+
+
+def _null_samples(a, rng: np.random.Generator) -> np.ndarray:
+    """SAMPLES random vectors of the null space of A (columns, one row per unknown of A x = b). An
+    unknown is determined iff the null space is zero in its coordinate, which a random vector of it
+    shows (with probability one): and any linear combination of unknowns is determined iff it is
+    zero on the samples, which is what `System._determined` needs for the cells `core` pruned. The
+    draws of different blocks must be independent (one generator), or a difference of two cells in
+    two blocks alike would look determined."""
     n = a.shape[1]
     if n <= DENSE_LIMIT:
         # The null space from the SVD's right vectors; full U is never needed (m may be large).
         dense = a.toarray()
         _, sv, vt = np.linalg.svd(dense, full_matrices=dense.shape[0] < n)
-        rank = int((sv > sv.max(initial=0) * max(dense.shape) * np.finfo(float).eps).sum())
-        basis = vt[rank:]
-        return np.abs(basis).max(axis=0) if len(basis) else np.zeros(n)
-    rng = np.random.default_rng(0)
-    spread = np.zeros(n)
-    for _ in range(3):
-        probe = rng.standard_normal(n)
-        w = lsqr(a.T, probe, atol=1e-14, btol=1e-14, iter_lim=20 * n)[0]
-        spread = np.maximum(spread, np.abs(probe - a.T @ w))
-    return spread
+        basis = vt[_rank(sv, dense.shape) :]
+        return basis.T @ rng.standard_normal((len(basis), SAMPLES))
+    probes = rng.standard_normal((n, SAMPLES))
+    samples = np.empty_like(probes)
+    for j in range(SAMPLES):  # the part of each probe outside A's row space
+        w = lsqr(a.T, probes[:, j], atol=1e-14, btol=1e-14, iter_lim=20 * n)[0]
+        samples[:, j] = probes[:, j] - a.T @ w
+    return samples
 
 
 def _range(dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The SVD of a matrix cut to its rank (numpy's lstsq cut-off): U, S and V' of its range."""
     u, sv, vt = np.linalg.svd(dense, full_matrices=False)
-    rank = int((sv > sv.max(initial=0) * max(dense.shape) * np.finfo(float).eps).sum())
+    rank = _rank(sv, dense.shape)
     return u[:, :rank], sv[:rank], vt[:rank]
 
 
@@ -279,6 +289,7 @@ class System:
         self._last: dict = {}  # per attack: the hidden cells and the answer of its last call
         self._solved: dict = {}
         self._settled: set = set()  # equations of known cells and one hidden cell
+        self._rng = np.random.default_rng(0)  # every draw of `_determined`, so no two are alike
 
     def lone_breakers(
         self, hidden: np.ndarray, known: np.ndarray, cost: np.ndarray, guard: np.ndarray
@@ -342,35 +353,43 @@ class System:
 
     def equations_of(self, cells: Iterable[int]) -> np.ndarray:
         """The equations of the partitions holding `cells`."""
-        parts = np.unique(self.partition[np.fromiter(cells, np.int64)])
-        return np.flatnonzero(np.isin(self.eq_partition, parts))
+        return self._equations_in(np.unique(self.partition[np.fromiter(cells, np.int64)]))
+
+    def _equations_in(self, partitions: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.eq_partition, partitions))
 
     def core(
-        self, hidden: np.ndarray, equations: np.ndarray | None = None
-    ) -> tuple[set, np.ndarray, np.ndarray]:
+        self, hidden: np.ndarray, equations: np.ndarray | None = None, keep: set | None = None
+    ) -> tuple[set, np.ndarray, np.ndarray, np.ndarray]:
         """Shrink the attack before the algebra: cells the simple attack recovers, then prune hidden
         cells in a single remaining equation (free: they absorb it, so it says nothing about the
-        others), until neither applies. Returns the cells found, the equations left and the hidden
-        cells left: what needs the null space. `equations` limits it to whole partitions."""
+        others), until neither applies. A pruned cell may still be determined, by the rest of its
+        equation: `_determined` goes back over the dropped equations for it; cells in `keep` are
+        never pruned (`witnesses` keeps its targets). Returns the cells found, the equations left,
+        the hidden cells left, and the equations dropped, in order. `equations` limits it to whole
+        partitions."""
         found = set(self.peel(hidden, equations))
         unknown = hidden.copy()
         unknown[list(found)] = False
         scope = np.arange(self.n_eq) if equations is None else equations
         live = scope[self.incidence[scope] @ unknown.astype(np.int32) > 0]
+        kept = np.fromiter(keep or (), np.int64)
+        dropped = []
         while len(live):
             sub = _only(self.incidence[live], unknown).tocsc()
             per_cell = np.diff(sub.indptr)
-            free = np.flatnonzero(per_cell == 1)
+            free = np.setdiff1d(np.flatnonzero(per_cell == 1), kept)
             if not len(free):
                 break
             drop = np.unique(sub[:, free].tocoo().row)
+            dropped.append(live[drop])
             live = np.delete(live, drop)
             more = self.peel(unknown, live)
             if more:
                 found |= set(more)
                 unknown[list(more)] = False
             live = live[self.incidence[live] @ unknown.astype(np.int32) > 0]
-        return found, live, unknown
+        return found, live, unknown, np.concatenate(dropped) if dropped else np.zeros(0, np.int64)
 
     def blocks(self, live: np.ndarray, unknown: np.ndarray):
         """Independent blocks of the core: equations linked through hidden cells they share."""
@@ -395,11 +414,11 @@ class System:
             result = attack(hidden, None)
         else:
             last_hidden, last_result = last
-            changed = np.flatnonzero(hidden != last_hidden)
-            parts = set(np.unique(self.partition[changed]).tolist())
-            result = {c: v for c, v in last_result.items() if self.partition[c] not in parts}
-            if parts:
-                result.update(attack(hidden, self.equations_of(changed)))
+            parts = np.unique(self.partition[hidden != last_hidden])
+            again = set(parts.tolist())
+            result = {c: v for c, v in last_result.items() if self.partition[c] not in again}
+            if again:
+                result.update(attack(hidden, self._equations_in(parts)))
         self._last[attack.__name__] = (hidden.copy(), result)
         return dict(result)
 
@@ -413,13 +432,38 @@ class System:
         return set(self._incremental(self._determined, hidden))
 
     def _determined(self, hidden: np.ndarray, scope: np.ndarray | None = None) -> dict:
-        found, live, unknown = self.core(hidden, scope)
+        found, live, unknown, dropped = self.core(hidden, scope)
+        samples: dict = {}  # hidden cell -> its coordinates in random vectors of the null space
         for equations, cells in self.blocks(live, unknown):
             signature = (equations.tobytes(), cells.tobytes())
             if signature not in self._solved:  # most blocks are unchanged from the last round
-                spread = _free_coordinates(self.a[equations][:, cells])
-                self._solved[signature] = cells[spread < 1e-7].tolist()
-            found |= set(self._solved[signature])
+                self._solved[signature] = _null_samples(self.a[equations][:, cells], self._rng)
+            samples.update(zip(cells.tolist(), self._solved[signature], strict=True))
+        # The dropped equations back, last first: each brings in cells no later equation holds (its
+        # free cells, or cells whose equations were all dropped with it). All but one take any value
+        # (random, as a null vector would), and the equation then fixes the last one's: so a pruned
+        # cell is determined exactly when the rest of its equation is (Black = African + Caribbean
+        # with African + Caribbean known from elsewhere though neither is).
+        a, rng = self.a, self._rng
+        for equation in dropped[::-1].tolist():
+            span = slice(a.indptr[equation], a.indptr[equation + 1])
+            cells, coefs = a.indices[span], a.data[span]
+            variable = unknown[cells]
+            if not variable.any():
+                continue
+            total = np.zeros(SAMPLES)
+            new = []
+            for cell, coef in zip(cells[variable].tolist(), coefs[variable].tolist(), strict=True):
+                if cell in samples:
+                    total += coef * samples[cell]
+                else:
+                    new.append((cell, coef))
+            *free, (last, coef) = new  # never empty: it holds the cell that made it free
+            for cell, c in free:
+                samples[cell] = rng.standard_normal(SAMPLES)
+                total += c * samples[cell]
+            samples[last] = -total / coef
+        found |= {c for c, z in samples.items() if np.abs(z).max(initial=0) < ZERO}
         return dict.fromkeys(found)
 
     def _blocks_with(self, hidden: np.ndarray, targets: set):
@@ -453,7 +497,9 @@ class System:
         out: dict = {}
         if not targets:
             return out
-        _, live, unknown = self.core(hidden, self.equations_of(targets))  # the targets' partitions
+        # The targets' partitions, with the targets never pruned: one determined only by the rest of
+        # its equation (pruned by `_determined`'s core) needs that equation in its block.
+        _, live, unknown, _ = self.core(hidden, self.equations_of(targets), keep=targets)
         for equations, cells in self.blocks(live, unknown):
             mine = [c for c in cells.tolist() if c in targets]
             if not mine:
@@ -615,12 +661,19 @@ def protect(
     )
 
 
+def _partitions(cells: pd.DataFrame, layout: Layout) -> np.ndarray | None:
+    """The number of each cell's partition (in order of first appearance), or None if no layout."""
+    if not layout.partition:
+        return None
+    return cells.groupby(list(layout.partition), sort=False, dropna=False).ngroup().to_numpy()
+
+
 def _chunks(ordered: pd.DataFrame, layout: Layout, size: int) -> list[tuple[int, int]]:
     """(start, stop) of runs of whole partitions of about `size` cells, in cells sorted by the
     layout's key (which starts with the partition, so each partition is a run of its own)."""
     if len(ordered) <= size or not layout.partition:
         return [(0, len(ordered))]
-    group = ordered.groupby(list(layout.partition), sort=False, dropna=False).ngroup().to_numpy()
+    group = _partitions(ordered, layout)
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]).tolist()
     chunks, start = [], 0
     for boundary in [*starts[1:], len(ordered)]:
@@ -648,11 +701,7 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int | None
     hidden = is_primary.copy()
     small = {c: ((cells[c] > 0) & (cells[c] < k)).to_numpy() for c in layout.counts}
     small |= {c: is_primary & cells[c].notna().to_numpy() for c in layout.sums}
-    partition = (
-        cells.groupby(list(layout.partition), sort=False, dropna=False).ngroup().to_numpy()
-        if layout.partition
-        else None
-    )
+    partition = _partitions(cells, layout)
     every = relations(cells, layout)
     systems = {c: System(exact(every, cells, c), n, partition) for c in [*layout.counts, *layout.sums]}
     cost = _cost(cells, layout)

@@ -90,6 +90,8 @@ def where_the_time_goes(stages: list[dict], refresh_seconds: float, top: int = 1
     """The profile of a full refresh: its largest parts, each with its share of the refresh. Parts
     are one source's ingest, one dbt model, dbt's tests and start-up (the dbt step less its models),
     the disclosure audit, the rest of the snapshot, the site, the exports and the board pack."""
+    if not refresh_seconds:
+        return []
     parts = []
     for s in stages:
         kind, name, seconds = s["stage"], s["name"], s["seconds"]
@@ -104,8 +106,6 @@ def where_the_time_goes(stages: list[dict], refresh_seconds: float, top: int = 1
             ]
         elif name != "all":
             parts.append((kind, name, seconds))
-    if not refresh_seconds:
-        return []
     parts.sort(key=lambda p: -p[2])
     return [
         {"stage": kind, "name": name, "seconds": round(sec, 1), "share": round(sec / refresh_seconds, 3)}
