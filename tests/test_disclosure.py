@@ -7,6 +7,7 @@ row), the unknown-ethnicity row an attacker can derive, and sums published besid
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -407,3 +408,47 @@ def test_the_attack_finds_exactly_what_the_whole_null_space_says_is_determined()
         in_blocks = {c for _, block in system.blocks(live, unknown) for c in block.tolist()}
         pruned_and_found += len(textbook - found - in_blocks)
     assert pruned_and_found
+
+
+def test_an_audit_in_chunks_of_partitions_finds_the_same_leaks_in_the_same_order():
+    """The audit attacks a large table a chunk of whole partitions at a time (bounded memory): no
+    relation crosses a partition, so the leaks must be exactly those of attacking it whole."""
+    rng = np.random.default_rng(3)
+    table = pd.concat(
+        [random_linked_table(rng).assign(part=f"p{i:02d}") for i in range(8)], ignore_index=True
+    ).sample(frac=1, random_state=2)
+    primary_only = table.assign(n=table["n"].where(~table["n"].between(1, K - 1)))
+    whole = audit(primary_only, table, LINKED_BY_FSM, K, "t")
+    chunked = audit(primary_only, table, LINKED_BY_FSM, K, "t", chunk_cells=100)
+    assert len(whole) > 8 and chunked == whole
+    assert len({leak.key["part"] for leak in whole}) > 4
+
+
+def test_a_count_given_away_by_the_unknown_share_alone_withholds_the_share():
+    """London benchmark partition (synthetic): 14 men and one woman, the one of unknown ethnicity.
+    Women = total - men = the unknown count, which the unknown share gives away: hiding every other
+    cell cannot protect her, so the share is withheld (the derived row hidden) and the audit,
+    attacking with the share withheld, recovers nothing."""
+    here = Path(__file__).parent / "fixtures" / "disclosure"
+    cells = pd.read_csv(here / "unknown_only_partition_synthetic.csv").assign(
+        respondents=np.nan, score_total=np.nan
+    )
+    layout = outcome_layout(pd.read_csv(here / "unknown_only_partition_members.csv"))
+    counts = [*layout.counts, *layout.sums]
+    protected = protect(cells, layout, K).cells
+    derived = protected["is_derived"]
+    assert protected.loc[derived, "is_secondary_suppressed"].all()  # the share is withheld
+    hidden = protected["is_primary_suppressed"] | protected["is_secondary_suppressed"]
+    shown = protected.assign(is_derived=derived & ~hidden)
+    shown.loc[hidden, counts] = np.nan
+    assert audit(shown, protected[[*layout.key, *counts]], layout, K, "outcome_indicators") == []
+    # With the share published, the woman is recovered whatever else is hidden.
+    given = shown.assign(is_derived=derived)
+    given.loc[derived, counts] = protected.loc[derived, counts]
+    leaks = audit(given, protected[[*layout.key, *counts]], layout, K, "outcome_indicators")
+    assert [(leak.key["sex"], leak.column, leak.recovered_value) for leak in leaks] == [
+        ("Female", "population", pytest.approx(1))
+    ]
+    # A layout that cannot withhold it leaves her exposed (and the audit says so).
+    fixed = protect(cells, replace(layout, withhold_known=False), K).cells
+    assert not fixed.loc[fixed["is_derived"], "is_secondary_suppressed"].any()

@@ -129,8 +129,12 @@ class Layout:
     sums: tuple[str, ...] = ()
     # Rows the table does not publish but an attacker can work out (people of unknown ethnicity,
     # from the published unknown share), marked True in this column: known values in every
-    # relation, never suppressed, never counted as a disclosure.
+    # relation, never counted as a disclosure.
     attacker_knows: str | None = None
+    # Whether the publication can withhold what gives those rows away (the unknown share), as a last
+    # resort: when an attack on a small count runs through nothing else (the only woman in a cohort
+    # is the one of unknown ethnicity), the row is hidden like any other cell.
+    withhold_known: bool = False
     # Cells to hide only as a last resort (the headline rows a board reads): a function of the cells
     # giving each an extra tier of cost (0 for none).
     priority: Callable[[pd.DataFrame], pd.Series] | None = field(default=None, compare=False)
@@ -693,7 +697,7 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int | None
     n = len(cells)
     cells[CELL] = np.arange(n)
     known = (
-        cells[layout.attacker_knows].fillna(False).astype(bool).to_numpy()
+        cells[layout.attacker_knows].fillna(False).astype(bool).to_numpy(copy=True)
         if layout.attacker_knows
         else np.zeros(n, bool)
     )
@@ -722,6 +726,7 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int | None
                     if breaker is not None:
                         added.add(breaker)
         if not added:
+            last_resort: set = set()
             for column, system in systems.items():
                 exposed = _small_exposed(system, hidden, small[column])
                 for target, (sure, used, through) in system.witnesses(hidden, exposed).items():
@@ -742,6 +747,16 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int | None
                             if breaker is not None:
                                 added.add(breaker)
                                 break
+                        else:
+                            # Only cells the attacker knows: withhold one, if the publication can.
+                            if layout.withhold_known:
+                                last_resort |= {c for c in used if known[c]}
+            if not added and last_resort:
+                # Only when nothing else is left to try: the cells hidden for other counts this
+                # round may change the attack, and the unknown share is worth showing.
+                cell = min(last_resort, key=lambda c: (cost[c], c))
+                known[cell] = False
+                added.add(cell)
         if not added:
             break  # nothing recovers a small count (or nothing is left to hide: the audit says)
         hidden[list(added)] = True
@@ -781,11 +796,21 @@ class Leak:
 
 
 @ONE_BLAS_THREAD
-def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, table: str) -> list[Leak]:
+def audit(
+    published: pd.DataFrame,
+    truth: pd.DataFrame,
+    layout: Layout,
+    k: int,
+    table: str,
+    *,
+    chunk_cells: int = CHUNK_CELLS,
+) -> list[Leak]:
     """Attack a published table: every suppressed count from 1 to k-1 that differencing recovers.
 
     `published` holds the counts as published (null where suppressed), `truth` the true counts, both
-    keyed by the layout's key. A count shown although it is below k is a leak too.
+    keyed by the layout's key. A count shown although it is below k is a leak too. No relation
+    crosses a partition, so a large table is attacked in chunks of whole partitions (`chunk_cells`):
+    the same leaks, in memory bounded by a chunk (the whole London table at once peaked at 15 GiB).
     """
     key = layout.key
     columns = [*layout.counts, *layout.sums]
@@ -793,7 +818,6 @@ def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, 
     cells = published[key + columns + extra].merge(
         truth[key + columns], on=key, how="left", suffixes=("", "_true"), validate="1:1"
     )
-    cells[CELL] = np.arange(len(cells))
     derived = (
         cells[layout.attacker_knows].fillna(False).astype(bool)
         if extra
@@ -807,20 +831,37 @@ def audit(published: pd.DataFrame, truth: pd.DataFrame, layout: Layout, k: int, 
         [f"_t_{c}" for c in layout.counts],
         k,
     )
-    leaks: list[Leak] = []
+    cells["_derived"], cells["_row_small"], cells["_row"] = derived, row_small, np.arange(len(cells))
+    if layout.partition:
+        cells = cells.sort_values(list(layout.partition), kind="mergesort").reset_index(drop=True)
+    found: list[tuple[int, int, Leak]] = []
+    for start, stop in _chunks(cells, layout, chunk_cells):
+        found += _audit_chunk(cells.iloc[start:stop].reset_index(drop=True), layout, k, table)
+    return [leak for *_, leak in sorted(found, key=lambda f: f[:2])]  # by column, then row
+
+
+def _audit_chunk(cells: pd.DataFrame, layout: Layout, k: int, table: str) -> list[tuple[int, int, Leak]]:
+    """The leaks of whole partitions, each with its column's place and its row in the table."""
+    key = layout.key
+    cells[CELL] = np.arange(len(cells))
+    derived = cells["_derived"]
+    found = []
     every = relations(cells[[*key, CELL]], layout)
-    for column in columns:
+    for place, column in enumerate([*layout.counts, *layout.sums]):
         true = cells[f"{column}_true"]
         shown = cells[column]
-        small = ((true > 0) & (true < k) if column in layout.counts else row_small & true.notna()) & ~derived
+        row_small = cells["_row_small"] & true.notna()
+        small = ((true > 0) & (true < k) if column in layout.counts else row_small) & ~derived
         for i in cells.index[small & shown.notna()]:
-            leaks.append(Leak(table, cells.loc[i, key].to_dict(), column, true[i], shown[i], shown=True))
+            leak = Leak(table, cells.loc[i, key].to_dict(), column, true[i], shown[i], shown=True)
+            found.append((place, cells.at[i, "_row"], leak))
         # Relations are those true in the data; the attacker knows the published values only.
         system = System(exact(every, cells[[CELL]].assign(**{column: true}), column), len(cells))
         hidden = shown.isna().to_numpy()
         exposed = {c for c in system.determined(hidden) if small.iloc[c]}
         if exposed:
-            found = system.recover(hidden, shown.to_numpy(float), exposed)
+            recovered = system.recover(hidden, shown.to_numpy(float), exposed)
             for c in sorted(exposed):
-                leaks.append(Leak(table, cells.loc[c, key].to_dict(), column, true.iloc[c], found[c]))
-    return leaks
+                leak = Leak(table, cells.loc[c, key].to_dict(), column, true.iloc[c], recovered[c])
+                found.append((place, cells.at[c, "_row"], leak))
+    return found

@@ -54,6 +54,7 @@ def outcome_layout(members: pd.DataFrame) -> Layout:
         counts=("events", "population", "respondents"),
         sums=("score_total",),
         attacker_knows="is_derived",
+        withhold_known=True,  # publish.outcome_indicators withholds the unknown share (and differences)
         priority=headline_rows,
     )
 
@@ -71,7 +72,8 @@ def outcome_cells(rows: pd.DataFrame, respondents: str) -> pd.DataFrame:
     Fingertips rows (statistic 'published') are OHID's own publication and are left out. One row is
     added for people of unknown ethnicity in each overall cell (all sexes, FSM and SEN: the overall
     count less the major groups'): the published unknown-ethnicity share lets an attacker work it
-    out, so it is treated as known.
+    out, so it is treated as known. Where the published table withholds that share (disclosure
+    control's last resort: `Layout.withhold_known`), the row is a suppressed cell like any other.
     """
     rows = rows[rows["statistic"] != "published"]
     stat = rows["statistic"]
@@ -90,8 +92,15 @@ def outcome_cells(rows: pd.DataFrame, respondents: str) -> pd.DataFrame:
     known = cells[whole & (cells["ethnicity_level"] == "major")].groupby(cell)[counts].sum(min_count=1)
     # Only where groups of known ethnicity exist: the attacker derives the unknown count from them
     # (with the unknown share and the share differences); with none, All is not split at all.
-    unknown = (overall - known.reindex(overall.index)).dropna(how="all").reset_index()
-    unknown = unknown.assign(ethnicity_level=UNKNOWN_LEVEL, ethnicity_code=UNKNOWN_CODE, is_derived=True)
+    unknown = (overall - known.reindex(overall.index)).dropna(how="all")
+    unknown["is_derived"] = True
+    if "is_unknown_share_withheld" in rows:  # the published table: was the share withheld?
+        share = rows[whole & (rows["ethnicity_level"] == "all")].set_index(cell)["is_unknown_share_withheld"]
+        withheld = share.reindex(overall.index).fillna(False).astype(bool)
+        hidden = overall[withheld].assign(is_derived=False)
+        hidden[counts] = float("nan")
+        unknown = pd.concat([unknown[~unknown.index.isin(hidden.index)], hidden])
+    unknown = unknown.reset_index().assign(ethnicity_level=UNKNOWN_LEVEL, ethnicity_code=UNKNOWN_CODE)
     return pd.concat([cells, unknown[cells.columns]], ignore_index=True)
 
 
@@ -109,9 +118,16 @@ def protect_outcomes(estimates: pd.DataFrame, members: pd.DataFrame, k: int) -> 
     """Suppression flags for every published estimate cell (publish.outcome_indicators joins it and
     publishes only the cells it lists, and Fingertips rows)."""
     cells = outcome_cells(published_outcome_rows(estimates), respondents="records")
-    result = protect(cells, outcome_layout(members), k).cells
-    result = result[~result["is_derived"]]
-    return result[[*OUTCOME_KEY, "is_primary_suppressed", "is_secondary_suppressed"]].reset_index(drop=True)
+    layout = outcome_layout(members)
+    result = protect(cells, layout, k).cells
+    # A derived row hidden: its partition's unknown share (and share differences) are withheld.
+    withheld = result.loc[result["is_derived"] & result["is_secondary_suppressed"], list(layout.partition)]
+    result = result[~result["is_derived"]].merge(
+        withheld.assign(is_unknown_share_withheld=True), on=list(layout.partition), how="left"
+    )
+    result["is_unknown_share_withheld"] = result["is_unknown_share_withheld"].fillna(False).astype(bool)
+    columns = [*OUTCOME_KEY, "is_primary_suppressed", "is_secondary_suppressed", "is_unknown_share_withheld"]
+    return result[columns].reset_index(drop=True)
 
 
 # --- publish.pay_gap with publish.pay_gap_by_sex -------------------------------------------------
@@ -182,7 +198,10 @@ AUDITED = [
         cells=lambda rows, truth: (
             outcome_cells(published_outcome_rows(rows), respondents="records")
             if truth
-            else outcome_cells(rows, respondents="respondents")
+            else outcome_cells(
+                rows.assign(is_unknown_share_withheld=rows["unknown_ethnicity_symbol"].eq("c")),
+                respondents="respondents",
+            )
         ),
     ),
 ]

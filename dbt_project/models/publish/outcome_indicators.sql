@@ -4,6 +4,8 @@
 -- so that none can be recovered by subtraction (secondary suppression), with every value, interval,
 -- RRI, gap and comparison derived from them, from a suppressed reference group or from a suppressed
 -- authority total. Share differences are published for the overall cell (all sexes, FSM, SEN) only.
+-- The unknown-ethnicity share (and the share differences) is withheld ("c") where it alone would give
+-- a small count away (the only woman in a cohort is the one of unknown ethnicity).
 -- A zero is a true zero. Fingertips rows are published as OHID published them (OHID applies its own
 -- suppression; its note is kept).
 {#- Figures withheld with their cell (own counts suppressed), or also with the reference group's:
@@ -25,7 +27,7 @@
     ('is_suppressed', withheld_with_cell),
     ('is_suppressed or is_reference_suppressed or is_reference_row', withheld_with_reference),
     ('is_suppressed or is_authority_suppressed', withheld_with_authority),
-    ('is_suppressed or not is_overall_slice', [('share_difference_pp', 2)]),
+    ('is_suppressed or not is_overall_slice or is_unknown_share_withheld', [('share_difference_pp', 2)]),
 ] %}
     {%- for column, digits in columns %}
         {%- set shown = 'with_reference.' ~ column %}
@@ -61,7 +63,8 @@ flagged as (
     select
         indicators.*,
         -- Fingertips rows have no flags: OHID's publication, shown as published.
-        coalesce(disclosure.is_primary_suppressed or disclosure.is_secondary_suppressed, false) as is_suppressed
+        coalesce(disclosure.is_primary_suppressed or disclosure.is_secondary_suppressed, false) as is_suppressed,
+        coalesce(disclosure.is_unknown_share_withheld, false) as is_unknown_share_withheld
     from indicators
     left join disclosure
         on {{ join_on('indicators', 'disclosure', [
@@ -149,7 +152,10 @@ published as (
         round(with_reference.neighbours_value, 4) as neighbours_value,
         with_reference.neighbours_count::integer as neighbours_count,
         case when with_reference.is_suppressed then 'Cannot be calculated' else with_reference.trend end as trend,
-        round(with_reference.unknown_ethnicity_pct, 2) as unknown_ethnicity_pct,
+        case
+            when not with_reference.is_unknown_share_withheld then round(with_reference.unknown_ethnicity_pct, 2)
+        end as unknown_ethnicity_pct,
+        case when with_reference.is_unknown_share_withheld then 'c' end as unknown_ethnicity_symbol,
         with_reference.published_value_note as value_note
     from with_reference
     inner join catalogue

@@ -711,6 +711,9 @@ def build_indicator(
         f"Ethnicity was not recorded for {f.pct(unknown)} of {subject}; group values are among those whose"
         " ethnicity is known."
         if not f.is_missing(unknown)
+        else "Group values are among those whose ethnicity is known; how many were not recorded is withheld"
+        " [c], as it would give a small count away."
+        if overall and overall.get("unknown_ethnicity_symbol") == "c"
         else ""
     )
     default = next(
