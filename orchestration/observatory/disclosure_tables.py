@@ -93,13 +93,13 @@ def outcome_cells(rows: pd.DataFrame, respondents: str) -> pd.DataFrame:
     # Only where groups of known ethnicity exist: the attacker derives the unknown count from them
     # (with the unknown share and the share differences); with none, All is not split at all.
     unknown = (overall - known.reindex(overall.index)).dropna(how="all")
-    unknown["is_derived"] = True
+    withheld = overall.index[:0]
     if "is_unknown_share_withheld" in rows:  # the published table: was the share withheld?
         share = rows[whole & (rows["ethnicity_level"] == "all")].set_index(cell)["is_unknown_share_withheld"]
-        withheld = share.reindex(overall.index).fillna(False).astype(bool)
-        hidden = overall[withheld].assign(is_derived=False)
-        hidden[counts] = float("nan")
-        unknown = pd.concat([unknown[~unknown.index.isin(hidden.index)], hidden])
+        withheld = overall.index[share.reindex(overall.index).fillna(False).astype(bool).to_numpy()]
+        unknown = unknown.reindex(unknown.index.union(withheld))
+        unknown.loc[withheld, counts] = float("nan")
+    unknown["is_derived"] = ~unknown.index.isin(withheld)
     unknown = unknown.reset_index().assign(ethnicity_level=UNKNOWN_LEVEL, ethnicity_code=UNKNOWN_CODE)
     return pd.concat([cells, unknown[cells.columns]], ignore_index=True)
 
