@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_duckdb import DuckDBResource
 
@@ -18,6 +21,21 @@ dbt_project = DbtProject(
 )
 
 
+class WarehouseResource(DuckDBResource):
+    """dagster-duckdb's DuckDBResource, closing its connection however the block ends: its own
+    `get_connection` closes only when the block ends normally, so a step that failed (a missing
+    key) left the warehouse open in the process until garbage collection, and the next read-only
+    connection to it failed ("different configuration")."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with super().get_connection() as con:
+            try:
+                yield con
+            finally:
+                con.close()
+
+
 def dbt_executable() -> str:
     """The venv's dbt, so runs work whether or not the venv is activated."""
     candidate = Path(sys.executable).with_name("dbt")
@@ -27,7 +45,7 @@ def dbt_executable() -> str:
 def build_resources() -> dict:
     paths = config.export_environment()
     return {
-        "duckdb": DuckDBResource(database=str(paths.warehouse)),
+        "duckdb": WarehouseResource(database=str(paths.warehouse)),
         "dbt": DbtCliResource(
             project_dir=dbt_project,
             dbt_executable=dbt_executable(),
