@@ -26,8 +26,8 @@ import dagster as dg
 import pytest
 from click.testing import CliRunner
 from conftest import hr_row, use_data_dir, write_csv
-from dagster_duckdb import DuckDBResource
 from observatory.cli import main
+from observatory.defs.resources import WarehouseResource
 
 AUTHORITY = "X09000001"
 STALE_DAYS = 400  # youth justice's contract expects an extract every 366 days
@@ -235,7 +235,7 @@ def council(tmp_path_factory):
 
         # The night after, a value the contract forbids is in the warehouse: a dbt source test fails.
         # Through the pipeline's own resource: an in-process DuckDB instance may still be open.
-        with DuckDBResource(database=str(paths.warehouse)).get_connection() as con:
+        with WarehouseResource(database=str(paths.warehouse)).get_connection() as con:
             con.execute(
                 'update raw.stop_search set "type" = null '
                 "where _source_row = (select min(_source_row) from raw.stop_search)"

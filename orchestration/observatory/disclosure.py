@@ -452,9 +452,7 @@ class System:
         for equation in dropped[::-1].tolist():
             span = slice(a.indptr[equation], a.indptr[equation + 1])
             cells, coefs = a.indices[span], a.data[span]
-            variable = unknown[cells]
-            if not variable.any():
-                continue
+            variable = unknown[cells]  # never empty: the free cell that got the equation dropped
             total = np.zeros(SAMPLES)
             new = []
             for cell, coef in zip(cells[variable].tolist(), coefs[variable].tolist(), strict=True):
