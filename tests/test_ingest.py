@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from conftest import HR_HEADER, hr_row, write_csv
 from observatory.contracts import get_contract, parse_contract
-from observatory.ingest.load import check_file, ensure_tables, load_file
+from observatory.ingest.load import check_file, ensure_tables, load_file, load_files
 from observatory.ingest.parsing import EXCEL_ERROR_RULE
 from observatory.ingest.pseudonymise import MissingKeyError, resolve_key
 from observatory.ingest.readers import ExtractError, read_extract
@@ -490,3 +490,61 @@ def test_malformed_rows_of_a_statistics_file_show_the_row_as_written_cut_to_200_
     assert q.loc[11, "column_name"] == "(whole row)"
     assert q.loc[11, "value"].startswith("202324,3,a note a note")
     assert len(q.loc[11, "value"]) == 200 and q.loc[11, "value"].endswith("…")
+
+
+def _load_in(tmp_path, files, workers, **kwargs):
+    con = duckdb.connect(str(tmp_path / f"w{workers}.duckdb"))
+    outcomes = [
+        (file.name, getattr(r, "status", None) or f"{type(r).__name__}: {r}")
+        for file, r in load_files(con, CONTRACT, files, workers=workers, **kwargs)
+    ]
+    return con, outcomes
+
+
+def test_files_checked_in_worker_processes_load_exactly_as_one_at_a_time(tmp_path):
+    inbox = tmp_path / "inbox"
+    v1 = good_rows(5)
+    v1[2][6] = "n/a"  # quarantined
+    mostly_bad = good_rows(4)
+    for r in mostly_bad[:3]:
+        r[6] = "n/a"
+    files = [
+        write_csv(inbox / "a_pay_2023.csv", [hr_row("E1", "WBRI", 20, date="31/03/2023")]),
+        write_csv(inbox / "b_pay_2024_v1.csv", v1),
+        write_csv(inbox / "c_rejected.csv", mostly_bad),
+        write_csv(inbox / "d_same_bytes_as_a.csv", [hr_row("E1", "WBRI", 20, date="31/03/2023")]),
+        write_csv(inbox / "e_pay_2024_v2.csv", good_rows(3)),  # replaces v1's period
+    ]
+    one, one_outcomes = _load_in(tmp_path, files, 1, demo=True)
+    two, two_outcomes = _load_in(tmp_path, files, 2, demo=True)
+    assert one_outcomes == two_outcomes
+    assert [o[1].split(":")[0] for o in two_outcomes] == [
+        "loaded",
+        "loaded",
+        "ExtractError",
+        "skipped",
+        "loaded",
+    ]
+    assert "c_rejected.csv" in two_outcomes[2][1] and "not loaded" in two_outcomes[2][1]
+    tables = {
+        "raw.hr_payroll": "* exclude (_loaded_at)",
+        "raw.quarantine": "* exclude (loaded_at)",
+        "raw.load_log": "file_name, file_sha256, periods, rows_in, rows_loaded, rows_quarantined, superseded",
+    }
+    for table, columns in tables.items():
+        query = f"select {columns} from {table} order by all"
+        assert one.execute(query).fetchall() == two.execute(query).fetchall(), table
+    assert two.execute("select count(*) from raw.hr_payroll").fetchall() == [(4,)]
+
+    # Run again: every file is known by its checksum, so nothing is read or written.
+    _, again = _load_in(tmp_path, files, 2, demo=True)
+    assert [o[1].split(":")[0] for o in again] == ["skipped", "skipped", "ExtractError", "skipped", "skipped"]
+
+
+def test_a_missing_key_in_a_worker_process_stops_the_load_before_anything_is_written(tmp_path, monkeypatch):
+    monkeypatch.delenv("OBSERVATORY_PSEUDONYMISATION_KEY", raising=False)
+    files = [write_csv(tmp_path / f"pay_{i}.csv", good_rows(2)) for i in range(3)]
+    con = duckdb.connect()
+    file, outcome = next(load_files(con, CONTRACT, files, demo=False, workers=2))
+    assert file == files[0] and isinstance(outcome, MissingKeyError)
+    assert con.execute("select count(*) from raw.load_log").fetchall() == [(0,)]

@@ -132,6 +132,15 @@ def authority_code() -> str | None:
     return DEMO_AUTHORITY_CODE if paths().is_demo else None
 
 
+def cores() -> int:
+    """The cores this process may run on (its affinity, which a container or `taskset` narrows), so
+    process pools size themselves to the machine they are on, not to the host's core count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def pinned_now() -> datetime | None:
     """SOURCE_DATE_EPOCH as a naive UTC timestamp, or None when it is not set."""
     epoch = os.environ.get(SOURCE_DATE_EPOCH_ENV, "").strip()

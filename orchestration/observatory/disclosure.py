@@ -22,7 +22,6 @@ published table with the same algebra and reports what it recovers.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +33,8 @@ from scipy.sparse import bmat, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import lsqr
 from threadpoolctl import threadpool_limits
+
+from observatory import config
 
 CELL = "_cell"
 TOL = 1e-6
@@ -642,7 +643,7 @@ def protect(
     by = [*layout.key, *layout.counts, *layout.sums]
     canonical = cells.sort_values(by, kind="mergesort", na_position="last").index.to_numpy()
     ordered = cells.iloc[canonical].reset_index(drop=True)
-    workers = workers or os.cpu_count() or 1
+    workers = workers or config.cores()
     # Above `chunk_cells`, at least one chunk per worker, so that every core has one.
     size = min(chunk_cells, -(-len(ordered) // workers)) if len(ordered) > chunk_cells else chunk_cells
     chunks = [ordered.iloc[start:stop] for start, stop in _chunks(ordered, layout, size)]

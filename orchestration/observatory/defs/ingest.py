@@ -12,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from observatory import config
 from observatory.contracts import Contract, load_contracts
-from observatory.ingest.load import FileResult, ensure_tables, load_file
+from observatory.ingest.load import FileResult, ensure_tables, load_files
 from observatory.ingest.pseudonymise import MissingKeyError
 from observatory.ingest.readers import ExtractError
 from observatory.migrations import UpgradeError
@@ -192,18 +192,18 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
                 ensure_tables(con, contract)
             except UpgradeError as exc:
                 raise dg.Failure(description=str(exc)) from exc
-            for file in files:
-                try:
-                    result = load_file(con, contract, file, demo=demo)
-                except ExtractError as exc:
-                    problems.append(_extract_problem(contract, file, exc))
-                    context.log.error(str(exc))
+            for file, result in load_files(con, contract, files, demo=demo):
+                if isinstance(result, ExtractError):
+                    problems.append(_extract_problem(contract, file, result))
+                    context.log.error(str(result))
                     continue
-                except MissingKeyError as exc:
-                    raise _missing_key_failure(contract, file, exc) from exc
-                except Exception as exc:  # any file that breaks the loader is named, not a traceback alone
-                    problems.append(_unexpected_problem(contract, file, exc))
-                    context.log.error(f"{file.name}: {type(exc).__name__}: {exc}")
+                if isinstance(result, MissingKeyError):
+                    raise _missing_key_failure(contract, file, result) from result
+                if isinstance(
+                    result, Exception
+                ):  # a file that breaks the loader is named, not a traceback alone
+                    problems.append(_unexpected_problem(contract, file, result))
+                    context.log.error(f"{file.name}: {type(result).__name__}: {result}")
                     continue
                 results.append(result)
                 if result.status == "loaded":

@@ -41,6 +41,9 @@ class ExtractError(Exception):
             msg += f" (expected: {expected})"
         super().__init__(msg)
 
+    def __reduce__(self):  # raised in an ingest worker process, it crosses back by pickle
+        return type(self), (self.file, self.problem, self.expected)
+
 
 @dataclass
 class RawExtract:
