@@ -548,3 +548,14 @@ def test_a_missing_key_in_a_worker_process_stops_the_load_before_anything_is_wri
     file, outcome = next(load_files(con, CONTRACT, files, demo=False, workers=2))
     assert file == files[0] and isinstance(outcome, MissingKeyError)
     assert con.execute("select count(*) from raw.load_log").fetchall() == [(0,)]
+
+
+def test_blank_means_empty_null_or_only_spaces_whatever_the_cell_holds():
+    import numpy as np
+    import pandas as pd
+    from observatory.ingest.parsing import blank
+
+    cells = ["", "  ", "\t", None, np.nan, pd.NA, pd.NaT, "x", " 0 ", 0, 1.5, "#N/A"]
+    expected = [True, True, True, True, True, True, True, False, False, False, False, False]
+    result = blank(pd.Series(cells, dtype=object, index=range(10, 22)))
+    assert result.tolist() == expected and list(result.index) == list(range(10, 22))

@@ -33,29 +33,26 @@ QUARANTINE_COLUMNS = ["source_row", "column_name", "value", "rule"]
 Parser = Callable[[pd.Series, Column], pd.Series]
 
 
-def _parse_once() -> Parser:
-    """A parser that parses each column once per validation, however many rules read it: the type,
-    allowed-value and range checks all need the typed values (parsing dominates validation time)."""
+def _once(compute: Parser) -> Parser:
+    """``compute`` for each column once per validation, however many rules ask for it: the type,
+    allowed-value and range checks all need the typed values (parsing dominates validation time),
+    and most rules let a blank cell or an Excel error pass. Keyed by column, so one per frame."""
     cache: dict[str, pd.Series] = {}
 
-    def parsed(text: pd.Series, column: Column) -> pd.Series:
+    def once(text: pd.Series, column: Column) -> pd.Series:
         if column.name not in cache:
-            cache[column.name] = parse_column(text, column)
+            cache[column.name] = compute(text, column)
         return cache[column.name]
 
-    return parsed
+    return once
+
+
+def _parse_once() -> Parser:
+    return _once(parse_column)
 
 
 def _errors_once() -> Parser:
-    """Which cells hold an Excel error, found once per column per validation (several rules ask)."""
-    cache: dict[str, pd.Series] = {}
-
-    def errors(text: pd.Series, column: Column) -> pd.Series:
-        if column.name not in cache:
-            cache[column.name] = excel_error(text)
-        return cache[column.name]
-
-    return errors
+    return _once(lambda text, _column: excel_error(text))
 
 
 def _checks(column: Column, parsed: Parser, errors: Parser) -> list[pa.Check]:
@@ -136,9 +133,8 @@ class Validated:
         return len(self.loaded)
 
 
-def _failures(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
+def _failures(contract: Contract, frame: pd.DataFrame, parsed: Parser, errors: Parser) -> pd.DataFrame:
     """Failure cases as (index, column_name, value, rule)."""
-    parsed, errors = _parse_once(), _errors_once()
     try:
         pandera_schema(contract, parsed, errors).validate(frame, lazy=True)
         failures = pd.DataFrame(columns=["index", "column_name", "value", "rule"])
@@ -241,7 +237,8 @@ def _cross_column_failures(contract: Contract, frame: pd.DataFrame) -> list[pd.D
 
 def validate(contract: Contract, extract: RawExtract) -> Validated:
     frame = extract.frame
-    failures = _failures(contract, frame)
+    parsed, errors = _parse_once(), _errors_once()
+    failures = _failures(contract, frame, parsed, errors)
     failures["index"] = failures["index"].astype(int)
     failures["source_row"] = frame.loc[failures["index"], ROW_COLUMN].to_numpy()
     malformed = pd.DataFrame(
@@ -258,7 +255,8 @@ def validate(contract: Contract, extract: RawExtract) -> Validated:
     good = frame.drop(index=failures["index"].unique())
     typed = pd.DataFrame(index=good.index)
     for c in contract.loaded_columns:
-        for name, values in typed_outputs(good[c.name], c).items():
+        once = parsed(frame[c.name], c).loc[good.index]  # parsed already, for the rules
+        for name, values in typed_outputs(good[c.name], c, once).items():
             typed[name] = values
     typed[ROW_COLUMN] = good[ROW_COLUMN].astype("int64")
 
