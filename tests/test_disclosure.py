@@ -410,17 +410,19 @@ def test_the_attack_finds_exactly_what_the_whole_null_space_says_is_determined()
     assert pruned_and_found
 
 
-def test_an_audit_in_chunks_of_partitions_finds_the_same_leaks_in_the_same_order():
-    """The audit attacks a large table a chunk of whole partitions at a time (bounded memory): no
-    relation crosses a partition, so the leaks must be exactly those of attacking it whole."""
+def test_an_audit_in_chunks_of_partitions_in_worker_processes_finds_the_same_leaks_in_the_same_order():
+    """The audit attacks a large table a chunk of whole partitions at a time (bounded memory), in a
+    process per core: no relation crosses a partition, so the leaks must be exactly those of
+    attacking it whole, in one process or several."""
     rng = np.random.default_rng(3)
     table = pd.concat(
         [random_linked_table(rng).assign(part=f"p{i:02d}") for i in range(8)], ignore_index=True
     ).sample(frac=1, random_state=2)
     primary_only = table.assign(n=table["n"].where(~table["n"].between(1, K - 1)))
     whole = audit(primary_only, table, LINKED_BY_FSM, K, "t")
-    chunked = audit(primary_only, table, LINKED_BY_FSM, K, "t", chunk_cells=100)
-    assert len(whole) > 8 and chunked == whole
+    chunked = audit(primary_only, table, LINKED_BY_FSM, K, "t", chunk_cells=100, workers=1)
+    in_workers = audit(primary_only, table, LINKED_BY_FSM, K, "t", chunk_cells=100, workers=2)
+    assert len(whole) > 8 and chunked == whole and in_workers == whole
     assert len({leak.key["part"] for leak in whole}) > 4
 
 

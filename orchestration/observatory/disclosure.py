@@ -644,16 +644,8 @@ def protect(
     canonical = cells.sort_values(by, kind="mergesort", na_position="last").index.to_numpy()
     ordered = cells.iloc[canonical].reset_index(drop=True)
     workers = workers or config.cores()
-    # Above `chunk_cells`, at least one chunk per worker, so that every core has one.
-    size = min(chunk_cells, -(-len(ordered) // workers)) if len(ordered) > chunk_cells else chunk_cells
-    chunks = [ordered.iloc[start:stop] for start, stop in _chunks(ordered, layout, size)]
-    if len(chunks) <= 1:
-        parts = [_protect(ordered, layout, k, max_rounds)]
-    else:
-        workers = min(len(chunks), workers)
-        # spawn, not fork: the caller (dbt, Dagster) runs threads that a fork would copy mid-flight.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            parts = list(pool.map(_protect_chunk, chunks, repeat(layout), repeat(k), repeat(max_rounds)))
+    chunks = _partition_chunks(ordered, layout, chunk_cells, workers)
+    parts = _map_chunks(_protect_chunk, chunks, (layout, k, max_rounds), workers)
     protected = pd.concat([p.cells for p in parts], ignore_index=True)
     back = np.empty_like(canonical)
     back[canonical] = np.arange(len(canonical))
@@ -669,6 +661,27 @@ def _partitions(cells: pd.DataFrame, layout: Layout) -> np.ndarray | None:
     if not layout.partition:
         return None
     return cells.groupby(list(layout.partition), sort=False, dropna=False).ngroup().to_numpy()
+
+
+def _partition_chunks(
+    ordered: pd.DataFrame, layout: Layout, chunk_cells: int, workers: int
+) -> list[pd.DataFrame]:
+    """Cells ordered so that each partition is one run, in chunks of whole partitions: one chunk up
+    to `chunk_cells`, and above it at least one a worker, so that every core has one."""
+    size = min(chunk_cells, -(-len(ordered) // workers)) if len(ordered) > chunk_cells else chunk_cells
+    return [ordered.iloc[start:stop] for start, stop in _chunks(ordered, layout, size)]
+
+
+def _map_chunks(function: Callable, chunks: list[pd.DataFrame], args: tuple, workers: int) -> list:
+    """``function(chunk, *args)`` for every chunk, in order: here for one chunk, else in up to
+    `workers` processes (`function` a module-level one, so that a worker can import it)."""
+    if len(chunks) <= 1:
+        return [function(chunk, *args) for chunk in chunks]
+    # spawn, not fork: the caller (dbt, Dagster) runs threads that a fork would copy mid-flight.
+    with ProcessPoolExecutor(
+        min(len(chunks), workers), mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
+        return list(pool.map(function, chunks, *(repeat(a) for a in args)))
 
 
 def _chunks(ordered: pd.DataFrame, layout: Layout, size: int) -> list[tuple[int, int]]:
@@ -803,13 +816,15 @@ def audit(
     table: str,
     *,
     chunk_cells: int = CHUNK_CELLS,
+    workers: int | None = None,
 ) -> list[Leak]:
     """Attack a published table: every suppressed count from 1 to k-1 that differencing recovers.
 
     `published` holds the counts as published (null where suppressed), `truth` the true counts, both
     keyed by the layout's key. A count shown although it is below k is a leak too. No relation
-    crosses a partition, so a large table is attacked in chunks of whole partitions (`chunk_cells`):
-    the same leaks, in memory bounded by a chunk (the whole London table at once peaked at 15 GiB).
+    crosses a partition, so a large table is attacked in chunks of whole partitions (`chunk_cells`),
+    in up to `workers` processes (default: one per core), as `protect` is protected: the same leaks,
+    in memory bounded by a chunk a worker (the whole London table at once peaked at 15 GiB).
     """
     key = layout.key
     columns = [*layout.counts, *layout.sums]
@@ -833,14 +848,16 @@ def audit(
     cells["_derived"], cells["_row_small"], cells["_row"] = derived, row_small, np.arange(len(cells))
     if layout.partition:
         cells = cells.sort_values(list(layout.partition), kind="mergesort").reset_index(drop=True)
-    found: list[tuple[int, int, Leak]] = []
-    for start, stop in _chunks(cells, layout, chunk_cells):
-        found += _audit_chunk(cells.iloc[start:stop].reset_index(drop=True), layout, k, table)
+    workers = workers or config.cores()
+    chunks = _partition_chunks(cells, layout, chunk_cells, workers)
+    found = [f for part in _map_chunks(_audit_chunk, chunks, (layout, k, table), workers) for f in part]
     return [leak for *_, leak in sorted(found, key=lambda f: f[:2])]  # by column, then row
 
 
+@ONE_BLAS_THREAD
 def _audit_chunk(cells: pd.DataFrame, layout: Layout, k: int, table: str) -> list[tuple[int, int, Leak]]:
     """The leaks of whole partitions, each with its column's place and its row in the table."""
+    cells = cells.reset_index(drop=True)
     key = layout.key
     cells[CELL] = np.arange(len(cells))
     derived = cells["_derived"]
