@@ -303,3 +303,30 @@ def test_rollback_command_restores_the_snapshot_and_rebuilds_site_and_exports_fr
     assert _live(data_dir) == "first"
     assert _csv_rows(data_dir.exports / "t.csv") == [{"v": "first"}]
     assert (data_dir.site / "index.html").exists()
+
+
+def test_files_written_in_worker_processes_are_byte_identical_to_one_process(tmp_path):
+    """A large snapshot's files are written in a process per core, largest first: the same set."""
+    snapshot = _snapshot(tmp_path / "observatory.duckdb")
+    one = export_snapshot(snapshot, tmp_path / "one", demo=True, workers=1)
+    two = export_snapshot(snapshot, tmp_path / "two", demo=True, workers=2)
+    assert one.tables == two.tables == {"awkward": 12, "manifest": 1}
+    files = {p.name: p.read_bytes() for p in one.directory.iterdir()}
+    assert len(files) == 5 and files == {p.name: p.read_bytes() for p in two.directory.iterdir()}
+
+
+@pytest.mark.parametrize(("rows", "sheets"), [(0, [1]), (2, [3]), (3, [3, 2]), (5, [3, 3, 2])])
+def test_a_table_longer_than_excels_row_limit_continues_on_further_sheets(
+    tmp_path, monkeypatch, rows, sheets
+):
+    """Rows are streamed, so the split is found on the way: header plus up to the limit a sheet,
+    never an empty sheet after a full one. (The limit is set to 3 rows, header included.)"""
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
+    path = tmp_path / "t.xlsx"
+    exports.write_xlsx(path, "t", ["n"], ((i,) for i in range(rows)), [("topic", "note")])
+    book = load_workbook(path)
+    names = ["t", *[f"t ({i})" for i in range(2, len(sheets) + 1)], "README"]
+    assert book.sheetnames == names
+    assert [book[name].max_row for name in names[:-1]] == sheets
+    values = [row[0] for name in names[:-1] for row in book[name].iter_rows(min_row=2, values_only=True)]
+    assert values == list(range(rows))

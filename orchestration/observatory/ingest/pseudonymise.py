@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import warnings
+from functools import cache
 
 import pandas as pd
 
@@ -30,15 +31,21 @@ def resolve_key(*, demo: bool) -> bytes:
     if key:
         return key.encode()
     if demo:
-        warnings.warn(
-            f"{config.KEY_ENV} is not set: using the public demo key. "
-            "This is safe only because this data directory holds synthetic demo data.",
-            stacklevel=2,
-        )
+        _warn_demo_key()
         return DEMO_KEY.encode()
     raise MissingKeyError(
         f"{config.KEY_ENV} is not set. Person identifiers are pseudonymised with a secret key; "
         "set it (e.g. from your secrets manager) before loading real extracts."
+    )
+
+
+@cache
+def _warn_demo_key() -> None:
+    """Once a process, not once a file: a London inbox has thousands of files, checked in workers."""
+    warnings.warn(
+        f"{config.KEY_ENV} is not set: using the public demo key. "
+        "This is safe only because this data directory holds synthetic demo data.",
+        stacklevel=3,
     )
 
 
