@@ -559,3 +559,17 @@ def test_blank_means_empty_null_or_only_spaces_whatever_the_cell_holds():
     expected = [True, True, True, True, True, True, True, False, False, False, False, False]
     result = blank(pd.Series(cells, dtype=object, index=range(10, 22)))
     assert result.tolist() == expected and list(result.index) == list(range(10, 22))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_gone_from_the_inbox_before_its_turn_is_named_and_the_rest_still_load(tmp_path, workers):
+    gone = tmp_path / "pay_gone.csv"
+    files = [
+        gone,
+        write_csv(tmp_path / "pay_2023.csv", [hr_row("E1", "WBRI", 20, date="31/03/2023")]),
+        write_csv(tmp_path / "pay_2024.csv", good_rows(2)),
+    ]
+    con = duckdb.connect()
+    outcomes = list(load_files(con, CONTRACT, files, demo=True, workers=workers))
+    assert isinstance(outcomes[0][1], FileNotFoundError) and outcomes[0][0] == gone
+    assert [r.status for _, r in outcomes[1:]] == ["loaded", "loaded"]

@@ -199,9 +199,8 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
                     continue
                 if isinstance(result, MissingKeyError):
                     raise _missing_key_failure(contract, file, result) from result
-                if isinstance(
-                    result, Exception
-                ):  # a file that breaks the loader is named, not a traceback alone
+                if isinstance(result, Exception):
+                    # A file that breaks the loader is named, not a traceback alone.
                     problems.append(_unexpected_problem(contract, file, result))
                     context.log.error(f"{file.name}: {type(result).__name__}: {result}")
                     continue

@@ -175,14 +175,20 @@ def load_files(
     them), a few files ahead of the one writer, this process: each file still loads in its own
     transaction and in order, so a later file for a period replaces an earlier one as before."""
     ensure_tables(con, contract)
-    todo: list[tuple[Path, str, FileResult | None]] = []  # a result here: loaded before, skipped
+    # Each file with its checksum and, if already decided, its outcome: skipped (loaded before), or
+    # the error that kept it from being read at all.
+    todo: list[tuple[Path, str, FileResult | Exception | None]] = []
     for file in files:
         clock = time.perf_counter()
-        digest = sha256(file)
+        try:
+            digest = sha256(file)
+        except OSError as exc:  # gone or unreadable since the inbox was listed
+            todo.append((file, "", exc))
+            continue
         skipped = already_loaded(con, contract.name, digest)
         seconds = {"checksum": time.perf_counter() - clock}
         todo.append((file, digest, FileResult(file, digest, "skipped", seconds=seconds) if skipped else None))
-    new = [file for file, _, skipped in todo if skipped is None]
+    new = [file for file, _, decided in todo if decided is None]
     if workers is None:
         workers = config.cores() if _estimated_seconds(new) > PARALLEL_ABOVE_SECONDS else 1
     workers = max(1, min(workers, len(new)))
@@ -194,12 +200,12 @@ def load_files(
             return exc
 
     if workers == 1:
-        for file, digest, skipped in todo:
-            yield file, skipped or outcome(file, digest, partial(check_file, contract, file, demo=demo))
+        for file, digest, decided in todo:
+            yield file, decided or outcome(file, digest, partial(check_file, contract, file, demo=demo))
         return
     # spawn, not fork: Dagster and DuckDB run threads that a fork would copy mid-flight.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: deque[tuple[Path, str, FileResult | Future]] = deque()
+        pending: deque[tuple[Path, str, FileResult | Exception | Future]] = deque()
         queue = iter(todo)
         try:
             while True:
@@ -207,8 +213,8 @@ def load_files(
                 while sum(isinstance(p, Future) for *_, p in pending) < 2 * workers:
                     if (item := next(queue, None)) is None:
                         break
-                    file, digest, skipped = item
-                    checking = skipped or pool.submit(check_file, contract, file, demo=demo)
+                    file, digest, decided = item
+                    checking = decided or pool.submit(check_file, contract, file, demo=demo)
                     pending.append((file, digest, checking))
                 if not pending:
                     return
