@@ -35,8 +35,8 @@ Parser = Callable[[pd.Series, Column], pd.Series]
 
 def _once(compute: Parser) -> Parser:
     """``compute`` for each column once per validation, however many rules ask for it: the type,
-    allowed-value and range checks all need the typed values (parsing dominates validation time),
-    and most rules let a blank cell or an Excel error pass. Keyed by column, so one per frame."""
+    allowed-value and range checks and the load all need the typed values (parsing dominates
+    validation time), and several rules let an Excel error pass. Keyed by column, so one per frame."""
     cache: dict[str, pd.Series] = {}
 
     def once(text: pd.Series, column: Column) -> pd.Series:
@@ -167,7 +167,11 @@ def _failures(contract: Contract, frame: pd.DataFrame, parsed: Parser, errors: P
             )
             failures = pd.concat([failures, dups], ignore_index=True)
     failures = pd.concat(
-        [failures, *_excel_error_failures(contract, frame, errors), *_cross_column_failures(contract, frame)],
+        [
+            failures,
+            *_excel_error_failures(contract, frame, errors),
+            *_cross_column_failures(contract, frame, parsed),
+        ],
         ignore_index=True,
     )
     return failures.dropna(subset=["index"])
@@ -205,16 +209,13 @@ def _excel_error_failures(contract: Contract, frame: pd.DataFrame, errors: Parse
     return out
 
 
-def _cross_column_failures(contract: Contract, frame: pd.DataFrame) -> list[pd.DataFrame]:
+def _cross_column_failures(contract: Contract, frame: pd.DataFrame, parsed: Parser) -> list[pd.DataFrame]:
     """Rows where a column exceeds its ``max_column`` or falls below its ``min_column`` (both
     numbers; a blank or unparseable side is left to the other rules)."""
     out = []
-    typed: dict[str, pd.Series] = {}  # each column parsed once, however many rules name it
 
     def values(name: str) -> pd.Series:
-        if name not in typed:
-            typed[name] = parse_column(frame[name], contract.column(name))
-        return typed[name]
+        return parsed(frame[name], contract.column(name))
 
     for c in contract.columns:
         for other, beyond, words in ((c.max_column, gt, "at most"), (c.min_column, lt, "at least")):
