@@ -8,11 +8,10 @@ go to ``raw.quarantine`` with the file, row, column, value and rule.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -28,6 +27,7 @@ from observatory.ingest.pseudonymise import protect, resolve_key
 from observatory.ingest.readers import ROW_COLUMN, ExtractError, read_extract
 from observatory.ingest.validate import Validated, validate
 from observatory.migrations import META_COLUMNS, upgrade
+from observatory.parallel import process_pool
 
 
 def sha256(file: Path) -> str:
@@ -57,10 +57,13 @@ class FileResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def check_file(contract: Contract, file: Path, *, demo: bool) -> tuple[Validated, FileResult]:
-    """Read, protect and validate one file without loading it (``observatory check`` uses this)."""
+def check_file(
+    contract: Contract, file: Path, *, demo: bool, digest: str | None = None
+) -> tuple[Validated, FileResult]:
+    """Read, protect and validate one file without loading it (``observatory check`` uses this);
+    ``digest``: its checksum, when the caller has it already."""
     clock = time.perf_counter()
-    result = FileResult(file=file, sha256=sha256(file), status="checked")
+    result = FileResult(file=file, sha256=digest or sha256(file), status="checked")
     result.seconds["checksum"] = time.perf_counter() - clock
     clock = time.perf_counter()
     extract = read_extract(file, contract)
@@ -178,6 +181,7 @@ def load_files(
     # Each file with its checksum and, if already decided, its outcome: skipped (loaded before), or
     # the error that kept it from being read at all.
     todo: list[tuple[Path, str, FileResult | Exception | None]] = []
+    hashing: dict[Path, float] = {}  # seconds, reported with the file's other steps
     for file in files:
         clock = time.perf_counter()
         try:
@@ -186,7 +190,8 @@ def load_files(
             todo.append((file, "", exc))
             continue
         skipped = already_loaded(con, contract.name, digest)
-        seconds = {"checksum": time.perf_counter() - clock}
+        hashing[file] = time.perf_counter() - clock
+        seconds = {"checksum": hashing[file]}
         todo.append((file, digest, FileResult(file, digest, "skipped", seconds=seconds) if skipped else None))
     new = [file for file, _, decided in todo if decided is None]
     if workers is None:
@@ -195,16 +200,21 @@ def load_files(
 
     def outcome(file: Path, digest: str, checked: Callable[[], tuple[Validated, FileResult]]):
         try:
-            return _write(con, contract, file, digest, *checked())
+            validated, result = checked()
+            result.seconds["checksum"] = hashing[file]  # check_file was given the digest
+            return _write(con, contract, file, digest, validated, result)
         except Exception as exc:  # the caller names the file and goes on, or stops
             return exc
 
     if workers == 1:
         for file, digest, decided in todo:
-            yield file, decided or outcome(file, digest, partial(check_file, contract, file, demo=demo))
+            yield (
+                file,
+                decided
+                or outcome(file, digest, partial(check_file, contract, file, demo=demo, digest=digest)),
+            )
         return
-    # spawn, not fork: Dagster and DuckDB run threads that a fork would copy mid-flight.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with process_pool(workers) as pool:
         pending: deque[tuple[Path, str, FileResult | Exception | Future]] = deque()
         queue = iter(todo)
         try:
@@ -214,7 +224,7 @@ def load_files(
                     if (item := next(queue, None)) is None:
                         break
                     file, digest, decided = item
-                    checking = decided or pool.submit(check_file, contract, file, demo=demo)
+                    checking = decided or pool.submit(check_file, contract, file, demo=demo, digest=digest)
                     pending.append((file, digest, checking))
                 if not pending:
                     return
