@@ -21,11 +21,8 @@ published table with the same algebra and reports what it recovers.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -35,6 +32,7 @@ from scipy.sparse.linalg import lsqr
 from threadpoolctl import threadpool_limits
 
 from observatory import config
+from observatory.parallel import map_in_processes
 
 CELL = "_cell"
 TOL = 1e-6
@@ -645,7 +643,7 @@ def protect(
     ordered = cells.iloc[canonical].reset_index(drop=True)
     workers = workers or config.cores()
     chunks = _partition_chunks(ordered, layout, chunk_cells, workers)
-    parts = _map_chunks(_protect_chunk, chunks, (layout, k, max_rounds), workers)
+    parts = map_in_processes(_protect_chunk, chunks, (layout, k, max_rounds), workers)
     protected = pd.concat([p.cells for p in parts], ignore_index=True)
     back = np.empty_like(canonical)
     back[canonical] = np.arange(len(canonical))
@@ -670,18 +668,6 @@ def _partition_chunks(
     to `chunk_cells`, and above it at least one a worker, so that every core has one."""
     size = min(chunk_cells, -(-len(ordered) // workers)) if len(ordered) > chunk_cells else chunk_cells
     return [ordered.iloc[start:stop] for start, stop in _chunks(ordered, layout, size)]
-
-
-def _map_chunks(function: Callable, chunks: list[pd.DataFrame], args: tuple, workers: int) -> list:
-    """``function(chunk, *args)`` for every chunk, in order: here for one chunk, else in up to
-    `workers` processes (`function` a module-level one, so that a worker can import it)."""
-    if len(chunks) <= 1:
-        return [function(chunk, *args) for chunk in chunks]
-    # spawn, not fork: the caller (dbt, Dagster) runs threads that a fork would copy mid-flight.
-    with ProcessPoolExecutor(
-        min(len(chunks), workers), mp_context=multiprocessing.get_context("spawn")
-    ) as pool:
-        return list(pool.map(function, chunks, *(repeat(a) for a in args)))
 
 
 def _chunks(ordered: pd.DataFrame, layout: Layout, size: int) -> list[tuple[int, int]]:
@@ -850,7 +836,7 @@ def audit(
         cells = cells.sort_values(list(layout.partition), kind="mergesort").reset_index(drop=True)
     workers = workers or config.cores()
     chunks = _partition_chunks(cells, layout, chunk_cells, workers)
-    found = [f for part in _map_chunks(_audit_chunk, chunks, (layout, k, table), workers) for f in part]
+    found = [f for part in map_in_processes(_audit_chunk, chunks, (layout, k, table), workers) for f in part]
     return [leak for *_, leak in sorted(found, key=lambda f: f[:2])]  # by column, then row
 
 

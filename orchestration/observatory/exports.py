@@ -18,16 +18,14 @@ from __future__ import annotations
 import csv
 import io
 import math
-import multiprocessing
 import re
 import time
 import zipfile
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import chain, islice, repeat
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from observatory import config
 from observatory.contracts import GSS_SYMBOLS
+from observatory.parallel import map_in_processes
 from observatory.site.publish import publish
 
 SCHEMA = "publish"
@@ -164,13 +163,7 @@ def export_snapshot(snapshot: Path, target: Path, *, demo: bool, workers: int | 
         def write(out: Path) -> None:
             write_readme_csv(out / "README.csv", readme)
             args = (snapshot, out, orders, readme, stamp)
-            if workers <= 1:
-                done = [_export_file(task, *args) for task in tasks]
-            else:
-                # spawn, not fork: Dagster runs threads that a fork would copy mid-flight.
-                context = multiprocessing.get_context("spawn")
-                with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context) as pool:
-                    done = list(pool.map(_export_file, tasks, *(repeat(a) for a in args)))
+            done = map_in_processes(_export_file, tasks, args, workers)
             took = dict(zip(tasks, done, strict=True))
             for table in tables:
                 result.tables[table] = sizes[table][0]
