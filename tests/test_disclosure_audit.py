@@ -8,11 +8,23 @@ failing audit must leave the previous snapshot live.
 from __future__ import annotations
 
 import shutil
+import subprocess
+from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
-from observatory import config
+from observatory import config, disclosure_tables
+from observatory.defs.resources import dbt_executable
+from observatory.disclosure import partition_digests
 from observatory.disclosure_audit import audit_snapshot, min_count
+from observatory.disclosure_tables import (
+    OUTCOME_KEY,
+    outcome_cells,
+    outcome_layout,
+    protect_outcomes,
+    published_outcome_rows,
+)
 from observatory.publish import publish_snapshot
 
 
@@ -107,3 +119,117 @@ def test_a_failing_audit_keeps_the_previous_snapshot_live(data_dir):
     with duckdb.connect(str(paths.snapshot), read_only=True) as live:
         assert live.execute("select edition from publish.headline").fetchone() == (1,)
     assert not list(paths.published.glob("*.tmp"))
+
+
+# --- Flags reused across runs -------------------------------------------------------------------------
+
+PARTITION = ["authority_code", "period", "indicator_id"]
+
+
+def demo_outcome_inputs(paths):
+    """The demo warehouse's estimates, ethnicity hierarchy and the flags its run stored."""
+    with duckdb.connect(str(paths.warehouse), read_only=True) as warehouse:
+        estimates = warehouse.sql("select * from marts.outcome_indicator_estimates").df()
+        members = warehouse.sql(
+            "select ethnicity_level as level, ethnicity_code as code, atom "
+            "from intermediate.int_disclosure__ethnicity_members"
+        ).df()
+        stored = warehouse.sql("select * from intermediate.int_disclosure__outcome_flags").df()
+    return estimates, members, stored
+
+
+def by_key(flags: pd.DataFrame) -> pd.DataFrame:
+    return flags.sort_values(OUTCOME_KEY).reset_index(drop=True)
+
+
+def test_a_partition_whose_cells_are_unchanged_keeps_the_flags_the_last_run_gave_it(demo_run, monkeypatch):
+    """Only partitions whose cells changed are protected again, and the table is what protecting
+    everything would give: the stored flags are reused for the rest, not recomputed."""
+    estimates, members, stored = demo_outcome_inputs(demo_run["paths"])
+    k = min_count()
+    protected_partitions = []
+    real_protect = disclosure_tables.protect
+
+    def recording_protect(cells, layout, k):
+        protected_partitions.extend(cells[PARTITION].drop_duplicates().itertuples(index=False, name=None))
+        return real_protect(cells, layout, k)
+
+    monkeypatch.setattr(disclosure_tables, "protect", recording_protect)
+    again = protect_outcomes(estimates, members, k, previous=stored)
+    assert protected_partitions == []  # the same cells as the run that stored them: nothing to do
+    assert by_key(again).equals(by_key(stored))
+
+    # One partition's counts change (a late correction to a small group's numerator).
+    published = estimates.index.isin(published_outcome_rows(estimates).index)
+    small = estimates["numerator"].between(1, k - 1) & (estimates["statistic"] == "proportion") & published
+    changed = tuple(estimates.loc[small, PARTITION].iloc[0])
+    in_changed = (estimates[PARTITION] == changed).all(axis=1)
+    corrected = estimates.copy()
+    row = corrected.index[in_changed & small][0]
+    corrected.loc[row, "numerator"] += 1
+    after = by_key(protect_outcomes(corrected, members, k, previous=stored))
+    assert protected_partitions == [changed]
+    monkeypatch.setattr(disclosure_tables, "protect", real_protect)
+    fresh = by_key(protect_outcomes(corrected, members, k))
+    assert after.equals(fresh)  # reused and re-protected together = everything protected again
+    in_after = (after[PARTITION] == changed).all(axis=1)
+    assert (after.loc[~in_after, "partition_digest"].isin(stored["partition_digest"])).all()
+    assert not after.loc[in_after, "partition_digest"].isin(stored["partition_digest"]).any()
+
+
+def test_a_new_threshold_or_ethnicity_hierarchy_protects_every_partition_again(demo_run):
+    estimates, members, _ = demo_outcome_inputs(demo_run["paths"])
+    cells = outcome_cells(published_outcome_rows(estimates), respondents="records")
+    k = min_count()
+
+    def digests(k, members):
+        layout = outcome_layout(members)
+        return set(partition_digests(cells, layout, k, disclosure_tables._protection_context(members)))
+
+    now = digests(k, members)
+    assert len(now) == len(cells[PARTITION].drop_duplicates())  # one digest a partition
+    assert now == digests(k, members.sample(frac=1, random_state=3))  # rows in any order
+    assert not now & digests(k + 1, members)
+    fewer = members[
+        ~(
+            (members["level"] == "custom")
+            & (members["code"] == members.loc[members["level"] == "custom", "code"].iloc[0])
+        )
+    ]
+    assert not now & digests(k, fewer)
+
+
+def test_dbt_reuses_stored_flags_unless_told_not_to(demo_run, tmp_path, monkeypatch):
+    """The dbt model reads its own table before replacing it. Flags planted in a copy of the demo
+    warehouse survive a dbt run (their digests are unchanged), and `disclosure_reuse: false`
+    protects everything again."""
+    copy = tmp_path / "data"
+    copy.mkdir()
+    shutil.copy(demo_run["paths"].warehouse, copy / "warehouse.duckdb")
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(copy))
+    flags = "intermediate.int_disclosure__outcome_flags"
+    with duckdb.connect(str(copy / "warehouse.duckdb")) as con:
+        planted = con.execute(
+            f"update {flags} set is_secondary_suppressed = not is_secondary_suppressed "
+            "where partition_digest = (select min(partition_digest) from "
+            f"{flags} where is_secondary_suppressed) returning partition_digest"
+        ).fetchall()
+    assert planted
+
+    def secondary(warehouse: Path) -> int:  # the planted partition's secondary suppressions
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            query = f"select count(*) from {flags} where partition_digest = ? and is_secondary_suppressed"
+            return con.execute(query, [planted[0][0]]).fetchone()[0]
+
+    def run(*extra: str) -> int:  # as Dagster runs dbt: in its own process
+        project = str(config.DBT_PROJECT_DIR)
+        args = ["run", "-s", "int_disclosure__outcome_flags", "--project-dir", project]
+        args += ["--profiles-dir", project, "--target-path", str(tmp_path / "target"), *extra]
+        done = subprocess.run([dbt_executable(), *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout[-3000:]
+        return secondary(copy / "warehouse.duckdb")
+
+    true_secondary = secondary(demo_run["paths"].warehouse)
+    reused = run()
+    assert reused != true_secondary  # the planted flags were kept: reused, not recomputed
+    assert run("--vars", "{disclosure_reuse: false}") == true_secondary

@@ -21,6 +21,7 @@ published table with the same algebra and reports what it recovers.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -659,6 +660,32 @@ def _partitions(cells: pd.DataFrame, layout: Layout) -> np.ndarray | None:
     if not layout.partition:
         return None
     return cells.groupby(list(layout.partition), sort=False, dropna=False).ngroup().to_numpy()
+
+
+def partition_digests(cells: pd.DataFrame, layout: Layout, k: int, context: bytes = b"") -> pd.Series:
+    """A digest of each cell's partition, for reusing its protection from an earlier run.
+
+    A partition's flags depend only on its own cells (no relation crosses a partition: `protect` in
+    chunks gives the same flags), k, the layout and the code, so two partitions with the same digest
+    get the same protection. The digest covers the partition's cells in the canonical order `protect`
+    numbers them in (key, counts, sums and what the attacker knows), k and `context`: bytes standing
+    for the layout's reference data and the code, which the caller supplies. Indexed like `cells`.
+    """
+    columns = [*layout.key, *layout.counts, *layout.sums]
+    extra = [layout.attacker_knows] if layout.attacker_knows else []
+    ordered = cells[columns + extra].sort_values(columns, kind="mergesort", na_position="last")
+    rows = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
+    group = _partitions(ordered, layout)
+    if group is None:
+        group = np.zeros(len(ordered), np.int64)
+    runs = np.argsort(group, kind="stable")  # each partition's rows together, still in canonical order
+    starts = np.flatnonzero(np.r_[True, np.diff(group[runs]) != 0])
+    salt = context + f"|k={k}".encode()
+    digests = np.empty(len(ordered), object)
+    for start, stop in zip(starts, [*starts[1:], len(runs)], strict=True):
+        members = runs[start:stop]
+        digests[members] = hashlib.blake2b(rows[members].tobytes() + salt, digest_size=16).hexdigest()
+    return pd.Series(digests, index=ordered.index).reindex(cells.index)
 
 
 def _partition_chunks(

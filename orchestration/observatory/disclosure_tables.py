@@ -7,13 +7,18 @@ function turning rows of either (published or true) into the layout's cells.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import scipy
 
-from observatory.disclosure import FlatDimension, Hierarchy, Layout, protect
+from observatory import disclosure
+from observatory.disclosure import FlatDimension, Hierarchy, Layout, partition_digests, protect
 
 # --- publish.outcome_indicators ---------------------------------------------------------------------
 
@@ -28,6 +33,9 @@ OUTCOME_KEY = [
     "sen",
 ]
 UNKNOWN_LEVEL, UNKNOWN_CODE = "unknown", "Unknown"
+# Each outcome flag row carries its partition's digest (observatory.disclosure.partition_digests), so
+# the next run reuses the protection of partitions whose cells have not changed.
+DIGEST = "partition_digest"
 
 
 def outcome_layout(members: pd.DataFrame) -> Layout:
@@ -114,20 +122,47 @@ def published_outcome_rows(estimates: pd.DataFrame) -> pd.DataFrame:
     return estimates[~((estimates["ethnicity_level"] == "extended") & intersection)]
 
 
-def protect_outcomes(estimates: pd.DataFrame, members: pd.DataFrame, k: int) -> pd.DataFrame:
+def protect_outcomes(
+    estimates: pd.DataFrame, members: pd.DataFrame, k: int, previous: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Suppression flags for every published estimate cell (publish.outcome_indicators joins it and
-    publishes only the cells it lists, and Fingertips rows)."""
+    publishes only the cells it lists, and Fingertips rows), with each partition's digest.
+
+    `previous` is an earlier result (the model's table before this run): a partition whose digest it
+    holds is taken from it, not protected again, since its cells, k, layout and code are the same.
+    One source's new extract touches a few indicators, so a refresh protects only those."""
     cells = outcome_cells(published_outcome_rows(estimates), respondents="records")
     layout = outcome_layout(members)
-    result = protect(cells, layout, k).cells
+    cells[DIGEST] = partition_digests(cells, layout, k, _protection_context(members))
+    columns = [*OUTCOME_KEY, "is_primary_suppressed", "is_secondary_suppressed", "is_unknown_share_withheld"]
+    reused = pd.DataFrame(columns=[*columns, DIGEST])
+    if previous is not None and DIGEST in previous:
+        reused = previous.loc[previous[DIGEST].isin(cells[DIGEST]), [*columns, DIGEST]]
+    todo = cells[~cells[DIGEST].isin(reused[DIGEST])]
+    if todo.empty:
+        return reused.reset_index(drop=True)
+    result = protect(todo, layout, k).cells
     # A derived row hidden: its partition's unknown share (and share differences) are withheld.
     withheld = result.loc[result["is_derived"] & result["is_secondary_suppressed"], list(layout.partition)]
     result = result[~result["is_derived"]].merge(
         withheld.assign(is_unknown_share_withheld=True), on=list(layout.partition), how="left"
     )
-    result["is_unknown_share_withheld"] = result["is_unknown_share_withheld"].fillna(False).astype(bool)
-    columns = [*OUTCOME_KEY, "is_primary_suppressed", "is_secondary_suppressed", "is_unknown_share_withheld"]
-    return result[columns].reset_index(drop=True)
+    result["is_unknown_share_withheld"] = result["is_unknown_share_withheld"].eq(True)  # else NaN
+    fresh = result[[*columns, DIGEST]]
+    return pd.concat([reused, fresh], ignore_index=True) if len(reused) else fresh
+
+
+def _protection_context(members: pd.DataFrame) -> bytes:
+    """What a partition's protection depends on beyond its cells and k: the ethnicity hierarchy, the
+    disclosure code (this module and the engine) and the libraries doing the algebra."""
+    hierarchy = members.sort_values(list(members.columns), kind="mergesort")
+    parts = [
+        pd.util.hash_pandas_object(hierarchy, index=False).to_numpy().tobytes(),
+        Path(__file__).read_bytes(),
+        Path(disclosure.__file__).read_bytes(),
+        f"{np.__version__}|{scipy.__version__}|{pd.__version__}".encode(),
+    ]
+    return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
 
 # --- publish.pay_gap with publish.pay_gap_by_sex -------------------------------------------------

@@ -123,18 +123,23 @@ def stage_data_dir(inbox: Path, data_dir: Path) -> Path:
 
 
 def touch_extract(inbox: Path, source: str) -> Path:
-    """Re-export the newest CSV of ``source`` unchanged but for one trailing blank line.
+    """Re-export the newest CSV of ``source`` with its last record withdrawn: a correction.
 
     The checksum changes, so the next refresh loads it again (replacing its period's rows) exactly as
-    for a corrected extract; the reader skips blank lines, so the figures do not change. The hard link
-    to the cache is replaced by a new file first."""
+    for a corrected extract, and the figures of that period change a little (one stop, one pupil...),
+    as a real correction does: work kept from the last run for what did not change must still redo
+    what did. The hard link to the cache is replaced by a new file first."""
     candidates = sorted(p for p in (inbox / source).glob("*") if p.suffix.lower() in {".csv", ".txt", ".tsv"})
     if not candidates:
         raise ValueError(f"inbox/{source}/ holds no CSV to change: choose another --incremental-source")
     path = candidates[-1]
     body = path.read_bytes()
+    newline = b"\r\n" if b"\r\n" in body[:4096] else b"\n"
+    lines = body.rstrip(b"\r\n").split(newline)
+    if len(lines) < 3:
+        raise ValueError(f"{path} holds fewer than two records: choose another --incremental-source")
     path.unlink()
-    path.write_bytes(body + (b"\r\n" if b"\r\n" in body[:4096] else b"\n"))
+    path.write_bytes(newline.join(lines[:-1]) + newline)
     return path
 
 
