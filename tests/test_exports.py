@@ -9,6 +9,8 @@ puts the previous snapshot back and can be undone.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import threading
 from datetime import date, datetime
 from pathlib import Path
@@ -169,7 +171,14 @@ def test_no_synthetic_label_outside_demo_data(tmp_path):
 def test_a_set_is_swapped_in_whole_and_a_failed_export_leaves_the_last_set(tmp_path, monkeypatch):
     snapshot = _snapshot(tmp_path / "observatory.duckdb")
     target = tmp_path / "exports"
-    expected = {"README.csv", "awkward.csv", "awkward.xlsx", "manifest.csv", "manifest.xlsx"}
+    expected = {
+        "README.csv",
+        "awkward.csv",
+        "awkward.xlsx",
+        "manifest.csv",
+        "manifest.xlsx",
+        exports.SET_INDEX,
+    }
     first = export_snapshot(snapshot, target, demo=True).directory
     assert target.is_symlink() and target.resolve() == first.resolve()
 
@@ -312,7 +321,13 @@ def test_files_written_in_worker_processes_are_byte_identical_to_one_process(tmp
     two = export_snapshot(snapshot, tmp_path / "two", demo=True, workers=2)
     assert one.tables == two.tables == {"awkward": 12, "manifest": 1}
     files = {p.name: p.read_bytes() for p in one.directory.iterdir()}
-    assert len(files) == 5 and files == {p.name: p.read_bytes() for p in two.directory.iterdir()}
+    assert len(files) == 6 and files == {p.name: p.read_bytes() for p in two.directory.iterdir()}
+    # The set's index: the writer's version, each table's order and its files' checksums.
+    index = json.loads(files[exports.SET_INDEX])
+    assert index["writer"] == exports.writer_version() and set(index["tables"]) == {"awkward", "manifest"}
+    for table, entry in index["tables"].items():
+        for kind in ("csv", "xlsx"):
+            assert entry[kind] == hashlib.sha256(files[f"{table}.{kind}"]).hexdigest()
 
 
 @pytest.mark.parametrize(("rows", "sheets"), [(0, [1]), (2, [3]), (3, [3, 2]), (5, [3, 3, 2])])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from observatory.exports import export_snapshot, write_xlsx
+from observatory.exports import SET_INDEX, export_snapshot, write_xlsx
 from observatory.site import downloads, filters
 from observatory.site.pages import Download
 from observatory.site.snapshot import Snapshot
@@ -59,8 +59,8 @@ def test_xlsx_is_the_exports_file_and_the_same_bytes_as_writing_it(setup, tmp_pa
     written = _build(snapshot, tmp_path / "written", None)
     assert (taken.linked, taken.written) == (["awkward"], [])  # once, though two pages list it
     assert (written.linked, written.written) == ([], ["awkward"])
-    xlsx = tmp_path / "taken" / DOWNLOAD.xlsx
-    assert os.path.samefile(xlsx, exports / "awkward.xlsx")  # a hard link: no bytes written
+    for name in (DOWNLOAD.csv, DOWNLOAD.xlsx):  # hard links: no bytes written
+        assert os.path.samefile(tmp_path / "taken" / name, exports / Path(name).name)
     for name in (DOWNLOAD.csv, DOWNLOAD.xlsx):
         assert (tmp_path / "taken" / name).read_bytes() == (tmp_path / "written" / name).read_bytes()
     labels = (tmp_path / "taken" / DOWNLOAD.csv).read_text(encoding="utf-8-sig").splitlines()[1:]
@@ -74,6 +74,26 @@ def test_exports_of_another_snapshot_or_readme_are_not_taken(setup, tmp_path):
     assert _build(snapshot, tmp_path / "live", exports, demo=False).linked == []  # README differs
     assert _build(snapshot, tmp_path / "none", tmp_path / "missing").linked == []  # no exports
     assert _build(snapshot, tmp_path / "again", exports).linked == ["awkward"]  # the control
+
+
+def test_without_the_sets_index_the_csv_is_written_and_compared(setup, tmp_path, monkeypatch):
+    """A set written by another version of the writers, in another order, or without an index: the
+    CSV is written and compared with the set's, and the XLSX still taken when they are the same."""
+    snapshot, exports = setup
+    index = Path(os.path.realpath(exports)) / SET_INDEX
+    recorded = index.read_text()
+    for case in ("another writer", "another order", "no index"):
+        if case == "another writer":
+            monkeypatch.setattr("observatory.exports.writer_version", lambda: "0123456789abcdef")
+        elif case == "another order":
+            monkeypatch.undo()
+            index.write_text(recorded.replace('"label"', '"row_id"'))
+        else:
+            index.unlink()
+        out = tmp_path / case.replace(" ", "-")
+        assert _build(snapshot, out, exports).linked == ["awkward"], case  # the XLSX, as before
+        assert not os.path.samefile(out / DOWNLOAD.csv, exports / "awkward.csv"), case  # written
+        assert os.path.samefile(out / DOWNLOAD.xlsx, exports / "awkward.xlsx"), case
 
 
 def test_an_export_file_unlike_the_download_is_not_taken(setup, tmp_path):

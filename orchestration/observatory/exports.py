@@ -11,12 +11,16 @@ front. Only text is touched: numbers, dates and booleans keep their types.
 
 A set is written to a fresh directory and made live by swapping the ``exports`` link in one rename
 (the site's publication mechanism), so a reader sees the old set or the new one, never half of one.
+The set's index (``.export-set.json``) records the writer's version and each table's row order and
+file checksums, so the site's downloads can be these files without writing them again.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import math
 import re
 import time
@@ -25,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -47,6 +52,7 @@ SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA: the authorities, people and figures are 
 # XLSX writes about 200,000 cells a second).
 PARALLEL_ABOVE_CELLS = 2_000_000
 FETCH_ROWS = 50_000  # rows read from the snapshot at a time while a file is written
+SET_INDEX = ".export-set.json"  # the writer's version, each table's order and file checksums
 
 
 @dataclass
@@ -163,11 +169,18 @@ def export_snapshot(snapshot: Path, target: Path, *, demo: bool, workers: int | 
         def write(out: Path) -> None:
             write_readme_csv(out / "README.csv", readme)
             args = (snapshot, out, orders, readme, stamp)
-            done = map_in_processes(_export_file, tasks, args, workers)
-            took = dict(zip(tasks, done, strict=True))
+            done = dict(zip(tasks, map_in_processes(_export_file, tasks, args, workers), strict=True))
             for table in tables:
                 result.tables[table] = sizes[table][0]
-                result.seconds[table] = round(took[table, "csv"] + took[table, "xlsx"], 2)
+                result.seconds[table] = round(done[table, "csv"][0] + done[table, "xlsx"][0], 2)
+            index = {
+                "writer": writer_version(),
+                "tables": {
+                    t: {"order_by": list(orders.get(t, ())), **{k: done[t, k][1] for k in ("csv", "xlsx")}}
+                    for t in tables
+                },
+            }
+            (out / SET_INDEX).write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
 
         result.directory = publish(
             target, write, builds=target.parent / BUILDS_DIRNAME, crash_point="exports.written"
@@ -183,20 +196,33 @@ def _size(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
 
 def _export_file(
     task: tuple[str, str], snapshot: Path, out: Path, orders: dict, readme, stamp: datetime | None
-) -> float:
+) -> tuple[float, str]:
     """Write one table's CSV or XLSX from the snapshot (read-only, so workers may read it at once),
-    streamed in batches: memory stays at a batch, however long the table. Returns its seconds."""
+    streamed in batches: memory stays at a batch, however long the table. Returns its seconds and
+    the file's checksum."""
     started = time.perf_counter()
     table, kind = task
+    path = out / f"{table}.{kind}"
     with duckdb.connect(str(snapshot), read_only=True) as con:
         cur = con.execute(ordered_select(table, orders.get(table, ())))
         header = [d[0] for d in cur.description]
         rows = (row for batch in iter(lambda: cur.fetchmany(FETCH_ROWS), []) for row in batch)
         if kind == "csv":
-            write_csv(out / f"{table}.csv", header, rows)
+            write_csv(path, header, rows)
         else:
-            write_xlsx(out / f"{table}.xlsx", table, header, rows, readme, stamp=stamp)
-    return time.perf_counter() - started
+            write_xlsx(path, table, header, rows, readme, stamp=stamp)
+    return time.perf_counter() - started, file_sha256(path)
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+@cache
+def writer_version() -> str:
+    """This module's code, as a digest: files written by another version may differ byte for byte."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def ordered_select(table: str, first: Sequence[str] = ()) -> str:

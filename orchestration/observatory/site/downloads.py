@@ -3,16 +3,18 @@
 A download is publish.<table> whole, in the order its page declares (``Download.order_by``, then every
 other column, so that ties never reorder rows), written by the exports' own writers
 (observatory.exports). The ``published/exports`` asset writes every table in the same order
-(``table_orders``) from the same snapshot, so writing the XLSX again for the site (most of the site's
-build time: outcome_indicators.xlsx alone) is waste when the live export set was made from this
-snapshot. Each download's CSV is written (it is cheap); its XLSX is the export's file, hard-linked
-(copied across file systems), when all of these hold, and written as before otherwise:
+(``table_orders``) from the same snapshot, so writing the files again for the site (most of the
+site's build time at London scale: outcome_indicators alone) is waste when the live export set was
+made from this snapshot. A download is the export's files, hard-linked (copied across file systems),
+when the set's ``manifest.csv`` is this snapshot's manifest and its ``README.csv`` the README this
+build would write (same publication time, code version, synthetic or not), and then:
 
-- the set's ``manifest.csv`` is this snapshot's manifest, and its ``README.csv`` is the README this
-  build would write (same publication time, code version, synthetic or not);
-- the set's ``<table>.csv`` is byte for byte the CSV just written (same rows, same order);
-- the set's ``<table>.xlsx`` is stamped with the publication time (``write_xlsx(stamp=...)``), as the
-  site's own would be.
+- the set's index (``exports.SET_INDEX``) says the files were written by this version of the writers,
+  in this download's row order, and their checksums are the files' own: both are taken, nothing is
+  written;
+- else (an older set, a file changed since) the download's CSV is written, and the XLSX is taken when
+  the set's CSV is byte for byte the one just written and its XLSX is stamped with the publication
+  time (``write_xlsx(stamp=...)``), as the site's own would be.
 
 So the files a reader downloads are the same bytes either way; only the time to build differs.
 """
@@ -20,6 +22,7 @@ So the files a reader downloads are the same bytes either way; only the time to 
 from __future__ import annotations
 
 import filecmp
+import json
 import logging
 import os
 import re
@@ -96,10 +99,15 @@ def write_download(
     file when that is the same. True when it was taken from there."""
     from observatory.exports import write_csv, write_xlsx  # not at the top: exports imports the site
 
-    header, rows = snapshot.export(table, order_by)
-    readme, stamp = snapshot.readme(demo=demo)
     for dest in (csv_path, xlsx_path):
         dest.parent.mkdir(parents=True, exist_ok=True)
+    if export_set is not None and _indexed(export_set, table, order_by):
+        # The checksums were just read: if a link fails (the set pruned meanwhile), both are written.
+        if _link(export_set / f"{table}.csv", csv_path) and _link(export_set / f"{table}.xlsx", xlsx_path):
+            return True
+        csv_path.unlink(missing_ok=True)
+    header, rows = snapshot.export(table, order_by)
+    readme, stamp = snapshot.readme(demo=demo)
     write_csv(csv_path, header, rows)
     taken = export_set is not None and _same_table(export_set, table, csv_path, stamp)
     if taken and _link(export_set / f"{table}.xlsx", xlsx_path):
@@ -124,6 +132,21 @@ def matching_export_set(snapshot: Snapshot, exports: Path | None, *, demo: bool)
             return export_set
     log.info("site downloads: the exports at %s are not of this snapshot; every XLSX is written", exports)
     return None
+
+
+def _indexed(export_set: Path, table: str, order_by: Sequence[str]) -> bool:
+    """The set's index says its files of ``table`` are what this build would write: the same writer
+    version and row order, and each file's checksum is still the one recorded."""
+    from observatory.exports import SET_INDEX, file_sha256, writer_version
+
+    try:
+        index = json.loads((export_set / SET_INDEX).read_text())
+        entry = index["tables"][table]
+        if index["writer"] != writer_version() or entry["order_by"] != list(order_by):
+            return False
+        return all(file_sha256(export_set / f"{table}.{kind}") == entry[kind] for kind in ("csv", "xlsx"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _same_table(export_set: Path, table: str, csv_path: Path, stamp: datetime | None) -> bool:
