@@ -7,6 +7,7 @@ failing audit must leave the previous snapshot live.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from observatory import config, disclosure_tables
+from observatory import config, disclosure_audit, disclosure_tables
 from observatory.defs.resources import dbt_executable
-from observatory.disclosure import partition_digests
+from observatory.disclosure import layout_digest, partition_digests
 from observatory.disclosure_audit import audit_snapshot, min_count
 from observatory.disclosure_tables import (
     OUTCOME_KEY,
@@ -49,16 +50,36 @@ def test_the_demo_publication_passes_the_audit(demo_run):
     assert len(audit) == 1 and audit[0].passed
 
 
-def plant_leak(paths, tmp_path, *statements: str):
+def plant_leak(paths, tmp_path, *statements: str, memo=None):
     """A copy of the published snapshot changed by `statements` (with the warehouse attached as
-    `warehouse`), attacked by the audit. Returns the report and each statement's first value."""
+    `warehouse`), attacked by the audit (with `memo`, if given). Returns the report and each
+    statement's first value."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     leaky = tmp_path / "leaky.duckdb"
     shutil.copy(paths.snapshot, leaky)
     with duckdb.connect(str(leaky)) as con:
         con.execute(f"attach '{paths.warehouse}' as warehouse (read_only)")
         values = [con.execute(sql).fetchone()[0] for sql in statements]
     with duckdb.connect(str(paths.warehouse), read_only=True) as warehouse:
-        return audit_snapshot(leaky, warehouse), values
+        return audit_snapshot(leaky, warehouse, memo=memo), values
+
+
+# Put back the counts secondary suppression hid.
+RESTORE_SECONDARY = """update publish.outcome_indicators as p
+           set numerator = case when e.statistic != 'weighted_proportion' then e.numerator end,
+               denominator = case when e.statistic != 'weighted_proportion' then e.denominator end,
+               respondents = e.records
+           from warehouse.intermediate.int_disclosure__outcome_flags as f,
+                warehouse.marts.outcome_indicator_estimates as e
+           where f.is_secondary_suppressed
+             and (p.authority_code, p.period, p.indicator_id, p.ethnicity_level, p.ethnicity_code,
+                  p.sex, p.fsm, p.sen)
+               = (f.authority_code, f.period, f.indicator_id, f.ethnicity_level, f.ethnicity_code,
+                  f.sex, f.fsm, f.sen)
+             and (e.authority_code, e.period, e.indicator_id, e.ethnicity_level, e.ethnicity_code,
+                  e.sex, e.fsm, e.sen)
+               = (f.authority_code, f.period, f.indicator_id, f.ethnicity_level, f.ethnicity_code,
+                  f.sex, f.fsm, f.sen)"""
 
 
 def test_a_table_published_without_secondary_suppression_fails(demo_run, tmp_path):
@@ -67,21 +88,7 @@ def test_a_table_published_without_secondary_suppression_fails(demo_run, tmp_pat
     report, (restored,) = plant_leak(
         demo_run["paths"],
         tmp_path,
-        """update publish.outcome_indicators as p
-               set numerator = case when e.statistic != 'weighted_proportion' then e.numerator end,
-                   denominator = case when e.statistic != 'weighted_proportion' then e.denominator end,
-                   respondents = e.records
-               from warehouse.intermediate.int_disclosure__outcome_flags as f,
-                    warehouse.marts.outcome_indicator_estimates as e
-               where f.is_secondary_suppressed
-                 and (p.authority_code, p.period, p.indicator_id, p.ethnicity_level, p.ethnicity_code,
-                      p.sex, p.fsm, p.sen)
-                   = (f.authority_code, f.period, f.indicator_id, f.ethnicity_level, f.ethnicity_code,
-                      f.sex, f.fsm, f.sen)
-                 and (e.authority_code, e.period, e.indicator_id, e.ethnicity_level, e.ethnicity_code,
-                      e.sex, e.fsm, e.sen)
-                   = (f.authority_code, f.period, f.indicator_id, f.ethnicity_level, f.ethnicity_code,
-                      f.sex, f.fsm, f.sen)""",
+        RESTORE_SECONDARY,
     )
     assert restored > 0
     assert not report.passed
@@ -184,7 +191,9 @@ def test_a_new_threshold_or_ethnicity_hierarchy_protects_every_partition_again(d
 
     def digests(k, members):
         layout = outcome_layout(members)
-        return set(partition_digests(cells, layout, k, disclosure_tables._protection_context(members)))
+        return set(
+            partition_digests(cells, layout, k, layout_digest(layout, Path(disclosure_tables.__file__)))
+        )
 
     now = digests(k, members)
     assert len(now) == len(cells[PARTITION].drop_duplicates())  # one digest a partition
@@ -233,3 +242,44 @@ def test_dbt_reuses_stored_flags_unless_told_not_to(demo_run, tmp_path, monkeypa
     reused = run()
     assert reused != true_secondary  # the planted flags were kept: reused, not recomputed
     assert run("--vars", "{disclosure_reuse: false}") == true_secondary
+
+
+def test_the_audit_attacks_again_only_partitions_changed_since_they_passed(demo_run, tmp_path, monkeypatch):
+    """With the memo, an unchanged snapshot is not attacked again, and a leak planted since is
+    found exactly as without it: only partitions whose cells changed are attacked."""
+    paths, memo = demo_run["paths"], tmp_path / "memo.json"
+    with duckdb.connect(str(paths.warehouse), read_only=True) as warehouse:
+        first = audit_snapshot(paths.snapshot, warehouse, memo=memo)
+        partitions = warehouse.execute(
+            "select count(distinct (authority_code, period, indicator_id)) "
+            "from intermediate.int_disclosure__outcome_flags"
+        ).fetchall()[0][0]
+        assert first.passed and first.reused == {"outcome_indicators": 0}
+        assert len(json.loads(memo.read_text())["passed"]) == partitions  # each partition passed
+        attacked = []
+        real_audit = disclosure_audit.audit
+
+        def recording_audit(published, *args, **kwargs):
+            attacked.append(len(published))
+            return real_audit(published, *args, **kwargs)
+
+        monkeypatch.setattr(disclosure_audit, "audit", recording_audit)
+        again = audit_snapshot(paths.snapshot, warehouse, memo=memo)
+    assert again.passed and attacked == []
+    assert again.reused == {"outcome_indicators": again.tables["outcome_indicators"]}
+    assert "not attacked again" in again.summary()
+
+    # The leak planted in one partition: the one with the most secondary suppressions.
+    one = (
+        RESTORE_SECONDARY
+        + """
+             and f.partition_digest = (
+                 select partition_digest from warehouse.intermediate.int_disclosure__outcome_flags
+                 group by all order by count(*) filter (where is_secondary_suppressed) desc, 1 limit 1)"""
+    )
+    without, _ = plant_leak(paths, tmp_path / "without", one)
+    with_memo, _ = plant_leak(paths, tmp_path / "with", one, memo=memo)
+    assert without.leaks and [str(x) for x in with_memo.leaks] == [str(x) for x in without.leaks]
+    assert 0 < attacked[-1] < with_memo.tables["outcome_indicators"]  # the changed partitions only
+    # The memo now holds the partitions that passed, not the leaking ones.
+    assert len(json.loads(memo.read_text())["passed"]) < partitions

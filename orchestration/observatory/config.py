@@ -44,6 +44,12 @@ class Paths:
         return self.data_dir / "warehouse.duckdb"
 
     @property
+    def audit_memo(self) -> Path:
+        """Digests of the partitions that passed the last disclosure audit (of true counts: private,
+        beside the warehouse, never published)."""
+        return self.data_dir / "disclosure_audit_memo.json"
+
+    @property
     def published(self) -> Path:
         return self.data_dir / "published"
 

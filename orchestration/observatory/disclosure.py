@@ -24,9 +24,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy
 from scipy.sparse import bmat, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import lsqr
@@ -686,6 +688,26 @@ def partition_digests(cells: pd.DataFrame, layout: Layout, k: int, context: byte
         members = runs[start:stop]
         digests[members] = hashlib.blake2b(rows[members].tobytes() + salt, digest_size=16).hexdigest()
     return pd.Series(digests, index=ordered.index).reindex(cells.index)
+
+
+def layout_digest(layout: Layout, *code: Path) -> bytes:
+    """What a partition's protection (or attack) depends on beyond its cells and k: the layout (its
+    hierarchies' members included), this engine's code, the caller's `code` files and the libraries
+    doing the algebra. `partition_digests` takes it as its context."""
+    parts = [
+        repr((layout.partition, layout.counts, layout.sums, layout.attacker_knows, layout.withhold_known))
+    ]
+    for d in layout.dimensions:
+        if isinstance(d, Hierarchy):
+            members = d.members.sort_values(list(d.members.columns), kind="mergesort")
+            hashed = pd.util.hash_pandas_object(members, index=False).to_numpy()
+            parts.append(repr((d.level_column, d.code_column, d.overlapping_levels, hashed.tobytes())))
+        else:
+            parts.append(repr((d.column, d.total)))
+    parts.append(f"{np.__version__}|{scipy.__version__}|{pd.__version__}")
+    text = "\n".join(parts).encode()
+    files = b"".join(Path(f).read_bytes() for f in (__file__, *code))
+    return hashlib.blake2b(text + files, digest_size=16).digest()
 
 
 def _partition_chunks(

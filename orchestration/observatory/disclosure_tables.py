@@ -7,18 +7,14 @@ function turning rows of either (published or true) into the layout's cells.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
-import scipy
 
-from observatory import disclosure
-from observatory.disclosure import FlatDimension, Hierarchy, Layout, partition_digests, protect
+from observatory.disclosure import FlatDimension, Hierarchy, Layout, layout_digest, partition_digests, protect
 
 # --- publish.outcome_indicators ---------------------------------------------------------------------
 
@@ -133,7 +129,7 @@ def protect_outcomes(
     One source's new extract touches a few indicators, so a refresh protects only those."""
     cells = outcome_cells(published_outcome_rows(estimates), respondents="records")
     layout = outcome_layout(members)
-    cells[DIGEST] = partition_digests(cells, layout, k, _protection_context(members))
+    cells[DIGEST] = partition_digests(cells, layout, k, layout_digest(layout, Path(__file__)))
     columns = [*OUTCOME_KEY, "is_primary_suppressed", "is_secondary_suppressed", "is_unknown_share_withheld"]
     reused = pd.DataFrame(columns=[*columns, DIGEST])
     if previous is not None and DIGEST in previous:
@@ -150,19 +146,6 @@ def protect_outcomes(
     result["is_unknown_share_withheld"] = result["is_unknown_share_withheld"].eq(True)  # else NaN
     fresh = result[[*columns, DIGEST]]
     return pd.concat([reused, fresh], ignore_index=True) if len(reused) else fresh
-
-
-def _protection_context(members: pd.DataFrame) -> bytes:
-    """What a partition's protection depends on beyond its cells and k: the ethnicity hierarchy, the
-    disclosure code (this module and the engine) and the libraries doing the algebra."""
-    hierarchy = members.sort_values(list(members.columns), kind="mergesort")
-    parts = [
-        pd.util.hash_pandas_object(hierarchy, index=False).to_numpy().tobytes(),
-        Path(__file__).read_bytes(),
-        Path(disclosure.__file__).read_bytes(),
-        f"{np.__version__}|{scipy.__version__}|{pd.__version__}".encode(),
-    ]
-    return hashlib.blake2b(b"".join(parts), digest_size=16).digest()
 
 
 # --- publish.pay_gap with publish.pay_gap_by_sex -------------------------------------------------

@@ -56,7 +56,7 @@ def published_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource
         reports = []
 
         def audit(snapshot):
-            report = audit_snapshot(snapshot, con)
+            report = audit_snapshot(snapshot, con, memo=config.paths().audit_memo)
             reports.append(report)
             if not report.passed:
                 raise dg.Failure(
@@ -83,6 +83,7 @@ def published_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource
                     "threshold_k": report.k,
                     "cells_attacked": dg.MetadataValue.json(report.tables),
                     "cells_suppressed": dg.MetadataValue.json(report.suppressed),
+                    "cells_unchanged_since_passed": dg.MetadataValue.json(report.reused),
                     "leaks": len(report.leaks),
                 },
             )
