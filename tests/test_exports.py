@@ -13,6 +13,7 @@ import hashlib
 import json
 import threading
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -345,3 +346,24 @@ def test_a_table_longer_than_excels_row_limit_continues_on_further_sheets(
     assert [book[name].max_row for name in names[:-1]] == sheets
     values = [row[0] for name in names[:-1] for row in book[name].iter_rows(min_row=2, values_only=True)]
     assert values == list(range(rows))
+
+
+def test_xlsx_cells_keep_their_types_formats_and_excels_text_limit(tmp_path):
+    """Numbers, booleans, dates (with or without a time), Decimal, empty cells, text past Excel's
+    32,767 characters and values of other types, as the workbook holds them."""
+    header = ["int", "float", "flag", "day", "at", "decimal", "long", "null", "nan", "list"]
+    row = (1, 2.5, True, date(2024, 3, 31), datetime(2024, 4, 1, 2, 3, 4), Decimal("1.25"), "x" * 40_000)
+    path = tmp_path / "t.xlsx"
+    exports.write_xlsx(path, "t", header, [(*row, None, float("nan"), ["a"])], [("topic", "note")])
+    ws = load_workbook(path)["t"]
+    assert [c.value for c in ws[1]] == header
+    cells = {name: cell for name, cell in zip(header, ws[2], strict=True)}
+    assert (cells["int"].value, cells["float"].value, cells["decimal"].value) == (1, 2.5, 1.25)
+    assert {cells[c].data_type for c in ("int", "float", "decimal")} == {"n"}
+    assert cells["flag"].data_type == "b" and cells["flag"].value is True
+    assert cells["day"].value == datetime(2024, 3, 31) and cells["day"].number_format == "yyyy-mm-dd"
+    assert cells["at"].value == datetime(2024, 4, 1, 2, 3, 4)
+    assert cells["at"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert cells["long"].value == "x" * exports.XLSX_MAX_TEXT
+    assert cells["null"].value is None and cells["nan"].value is None
+    assert cells["list"].value == "['a']"
