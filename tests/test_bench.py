@@ -197,6 +197,11 @@ def test_targets_are_judged_on_the_newest_results_of_their_scale(tmp_path):
     judged = {t["figure"]: t["met"] for t in results.judge("london", new["summary"])}
     assert judged["refresh_seconds"] is False and judged["refresh_over_floor"] is True
     assert judged["incremental_share"] is None
+    # A failed refresh is quick because it stopped: its figures never meet a target.
+    failed = {**new["summary"], "incremental_share": 0.05, "incremental_status": "FAILURE"}
+    judged = {t["figure"]: t for t in results.judge("london", failed)}
+    assert judged["incremental_share"]["met"] is False and "FAILURE" in judged["incremental_share"]["failed"]
+    assert judged["validate_over_read"]["met"] is True  # the full refresh succeeded
 
 
 def test_the_cache_is_reused_until_the_generator_changes(tmp_path, monkeypatch):

@@ -319,6 +319,26 @@ def test_stop_search_row_repeating_every_field_is_a_duplicate_but_a_same_minute_
     assert result.rows_in == 15 == result.rows_loaded + result.rows_quarantined
 
 
+def test_a_corrected_stop_search_file_under_the_same_name_withdraws_a_search(tmp_path):
+    """A new file replaces the rows of the earlier file with its name, so a search withdrawn from the
+    correction is removed (replacing by search time could not: no row of the new file has its time,
+    and the data-quality reconciliation then refused every publication). Another file's rows stay."""
+    con = duckdb.connect()
+    searches = [_search(f"2024-{month:02d}-10T12:00:00+01:00") for month in range(4, 13)]
+    other = _write(
+        tmp_path / f"ss_{AUTHORITY}_2023-24.csv", SS_HEADER, [_search("2023-05-10T12:00:00+01:00")]
+    )
+    path = _write(tmp_path / f"ss_{AUTHORITY}_2024-25.csv", SS_HEADER, searches)
+    for file in (other, path):
+        assert load_file(con, CONTRACTS["stop_search"], file, demo=True).status == "loaded"
+    _write(path, SS_HEADER, searches[:-1])  # the last search withdrawn
+    assert load_file(con, CONTRACTS["stop_search"], path, demo=True).status == "loaded"
+    held = con.execute("select _source_file, count(*) from raw.stop_search group by 1 order by 1").fetchall()
+    assert held == [(other.name, 1), (path.name, len(searches) - 1)]
+    log = con.execute("select file_name, rows_in, superseded from raw.load_log order by all").fetchall()
+    assert log == [(other.name, 1, False), (path.name, 8, False), (path.name, 9, True)]
+
+
 CLA_HEADER = [
     "CHILD", "SEX", "DOB", "ETHNIC", "UPN", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC",
     "REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST",

@@ -79,6 +79,12 @@ def judge(scale: str, summary: dict) -> list[dict]:
         value = summary.get(t.figure)
         met = None if value is None else value < t.limit
         judged = {"target": t.text, "figure": t.figure, "limit": t.limit, "value": value, "met": met}
+        # A refresh that failed stopped early: its time is no measure of the work (a failed incremental
+        # refresh is quick because nothing after the failure ran).
+        status = summary.get("incremental_status" if t.figure == "incremental_share" else "status")
+        if value is not None and status not in (None, "SUCCESS"):
+            judged["met"] = met = False
+            judged["failed"] = f"the refresh ended {status}: its figures cannot meet a target"
         if met is False:
             judged["profile"] = "where_the_time_goes"
             judged["reason_and_plan"] = PLAN
