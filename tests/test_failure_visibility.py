@@ -224,8 +224,8 @@ def council(tmp_path_factory):
         # The next night the disclosure audit finds a leak (planted) in the new tables.
         real_audit = publish_defs.audit_snapshot
 
-        def leaking_audit(snapshot, con, k=None):
-            report = real_audit(snapshot, con, k)
+        def leaking_audit(snapshot, con, k=None, memo=None):
+            report = real_audit(snapshot, con, k, memo)
             report.leaks.append(Leak("outcome_indicators", {"indicator": "planted"}, "numerator", 2.0, 2.0))
             return report
 
