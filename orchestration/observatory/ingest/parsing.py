@@ -6,8 +6,12 @@ so validation can name the exact value that broke the rule. Blank cells parse to
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from observatory.contracts import GSS_SYMBOLS, Column, normalise_label
 
@@ -38,30 +42,53 @@ _EXCEL_ERROR_FORMS = frozenset(e.casefold() for e in EXCEL_ERRORS)
 EXCEL_ERROR_RULE = "Excel error value: the cell holds a spreadsheet error such as #N/A or #REF!, not a value"
 
 
+# The readers' cells: Arrow strings, so the rules run in Arrow's compute kernels, not a Python loop
+# per cell (``make bench``: validation was 1.7x the read with object columns).
+TEXT = pd.StringDtype("pyarrow")
+
+
+def text_array(text: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The cells as an Arrow string array, null where missing; without a copy for ``TEXT`` columns.
+    A non-text cell (a number in a frame built by hand) is its ``str``."""
+    if text.dtype == TEXT:
+        return pa.array(text)
+    try:
+        return pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if pd.isna(v) else str(v) for v in text], type=pa.string())
+
+
+def as_text(text: pd.Series) -> pd.Series:
+    """The cells as ``TEXT``, '' where missing: the string methods then run in Arrow."""
+    return text.astype(TEXT).fillna("")
+
+
+def _numpy_mask(mask: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool), index=index)
+
+
 def blank(text: pd.Series) -> pd.Series:
-    """Cells that are empty, null or only spaces. A plain loop: 2-3x pandas' string methods, and
-    every rule of every column asks."""
-    values = text.to_numpy()
-    out = np.fromiter(
-        (
-            not v.strip() if type(v) is str else v is None or v is pd.NA or v != v or not str(v).strip()
-            for v in values
-        ),
-        dtype=bool,
-        count=len(values),
-    )
-    return pd.Series(out, index=text.index)
+    """Cells that are empty, null or only spaces."""
+    cells = text_array(text)
+    empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(cells), ""), True)
+    return _numpy_mask(empty, text.index)
 
 
 def excel_error(text: pd.Series) -> pd.Series:
     """Cells holding an Excel error value (the XLSX reader gives an error cell its text)."""
-    values = text.to_numpy()
-    # A plain loop beats pandas' string methods here, and most cells have no '#' to look further at.
-    maybe = np.fromiter((isinstance(v, str) and "#" in v for v in values), dtype=bool, count=len(values))
-    out = np.zeros(len(values), dtype=bool)
+    cells = text_array(text)
+    # Most cells have no '#': only those few are compared, in Python, with casefold as before.
+    maybe = _numpy_mask(pc.fill_null(pc.match_substring(cells, "#"), False), text.index)
+    out = np.zeros(len(text), dtype=bool)
     if maybe.any():
-        out[maybe] = [v.strip().casefold() in _EXCEL_ERROR_FORMS for v in values[maybe]]
+        values = text.to_numpy(dtype=object)[maybe.to_numpy()]
+        out[maybe.to_numpy()] = [str(v).strip().casefold() in _EXCEL_ERROR_FORMS for v in values]
     return pd.Series(out, index=text.index)
+
+
+# Plain numbers ('1234', '12.50'), cast by Arrow: for these shapes it gives exactly what pandas'
+# parser gives (compared on millions of values), in a tenth of the time. Other text goes to pandas.
+PLAIN_NUMBER = r"^(\d{1,15}|\d{1,9}\.\d{1,4})$"
 
 
 def parse_decimal(text: pd.Series) -> pd.Series:
@@ -69,12 +96,18 @@ def parse_decimal(text: pd.Series) -> pd.Series:
 
     Plain numbers take pandas' C parser; only the cells it cannot read (money, thousands
     separators, brackets, blanks, text) go through the slower string clean-up."""
-    s = text.fillna("").astype(str)
-    values = pd.to_numeric(s, errors="coerce").astype("float64")
+    s = as_text(text)
+    cells = text_array(s)
+    plain = np.asarray(pc.fill_null(pc.match_substring_regex(cells, PLAIN_NUMBER), False), dtype=bool)
+    values = pd.Series(np.nan, index=s.index, dtype="float64")
+    if plain.any():
+        values[plain] = pc.cast(pc.filter(cells, pa.array(plain)), pa.float64()).to_numpy()
+    if not plain.all():
+        values[~plain] = pd.to_numeric(s[~plain], errors="coerce").astype("float64")
     # 'nan'/'inf' written as text are not numbers a council meant: send them to the clean-up too.
     todo = values.isna() | np.isinf(values)
     if todo.any():
-        rest = s[todo].str.strip()
+        rest = s[todo].astype(object).str.strip()  # few cells; Python's regex, which knows Unicode spaces
         negative = rest.str.startswith("(") & rest.str.endswith(")")
         cleaned = rest.str.replace(r"[£,\s()]", "", regex=True)
         cleaned = cleaned.where(~cleaned.str.lower().isin(["nan", "inf", "-inf", "+inf", "infinity"]), "x")
@@ -83,11 +116,40 @@ def parse_decimal(text: pd.Series) -> pd.Series:
     return values
 
 
+# The forms nearly every extract uses (the first of DATE_FORMATS or TIMESTAMP_FORMATS to match
+# them), as (format, the text's exact shape, where its day starts): parsed by Arrow in one pass,
+# some 40x faster than pandas' parser, before the loop over every format. Arrow rolls an impossible
+# date over (31/02/2024 is 2 March), so a value counts only if its day is the day written.
+COMMON_DATE_FORMS = (("%Y-%m-%d", r"^\d{4}-\d{2}-\d{2}$", 8), ("%d/%m/%Y", r"^\d{2}/\d{2}/\d{4}$", 0))
+COMMON_TIMESTAMP_FORMS = (("%Y-%m-%dT%H:%M:%S", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$", 8),)
+# datetime64[ns] holds 1677-09-21 to 2262-04-11: the rest is left to pandas (which gives NaT).
+_NS_YEARS = (1678, 2261)
+
+
+def _common_forms(text: pd.Series, forms: tuple[tuple[str, str, int], ...]) -> pd.Series:
+    """``text`` (stripped ``TEXT``) parsed where it has one of ``forms``; NaT elsewhere."""
+    cells = text_array(text)
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for fmt, shape, day_at in forms:
+        shaped = pc.fill_null(pc.match_substring_regex(cells, shape), False)
+        if not pc.any(shaped).as_py():
+            continue
+        shaped_cells = pc.if_else(shaped, cells, "01/01/2000")  # the day's slice casts only where shaped
+        parsed = pc.strptime(cells, format=fmt, unit="s", error_is_null=True)
+        day = pc.cast(pc.utf8_slice_codeunits(shaped_cells, day_at, day_at + 2), pa.int64())
+        year = pc.year(parsed)
+        ok = pc.and_(pc.and_(shaped, pc.equal(pc.day(parsed), day)), pc.greater_equal(year, _NS_YEARS[0]))
+        ok = np.asarray(pc.fill_null(pc.and_(ok, pc.less_equal(year, _NS_YEARS[1])), False), dtype=bool)
+        ok &= np.isnat(out)
+        out[ok] = np.asarray(parsed.to_numpy(zero_copy_only=False)).astype("datetime64[ns]")[ok]
+    return pd.Series(out, index=text.index)
+
+
 def parse_date(text: pd.Series, month_or_quarter: str | None = None) -> pd.Series:
     """Dates in the formats councils write; with ``month_or_quarter`` ('start' or 'end') a month or
     a UK financial quarter too, as its first or last day."""
-    s = text.fillna("").astype(str).str.strip().str.replace(r"[T ]00:00:00$", "", regex=True)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    s = as_text(text).str.strip().str.replace(r"[T ]00:00:00$", "", regex=True)
+    out = _common_forms(s, COMMON_DATE_FORMS)
     for fmt in DATE_FORMATS:
         todo = out.isna() & (s != "")
         if not todo.any():
@@ -111,8 +173,8 @@ def parse_timestamp(text: pd.Series) -> pd.Series:
     """Date-times as systems export them ('2024-06-14T21:35:00+01:00', '14/06/2024 21:35') as the
     local clock time written: a UTC offset is read and dropped, so a record stays on the day and
     hour it gives (British Summer Time is not shifted to UTC). A date alone is its midnight."""
-    s = text.fillna("").astype(str).str.strip().str.replace(UTC_OFFSET, r"\1", regex=True)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    s = as_text(text).str.strip().str.replace(UTC_OFFSET, r"\1", regex=True)
+    out = _common_forms(s, COMMON_TIMESTAMP_FORMS)
     for fmt in TIMESTAMP_FORMATS:
         todo = out.isna() & (s != "")
         if not todo.any():
@@ -153,19 +215,34 @@ def _month_or_quarter(text: pd.Series, *, end: bool) -> pd.Series:
 
 
 def parse_boolean(text: pd.Series) -> pd.Series:
-    s = text.fillna("").astype(str).str.strip().str.lower()
+    s = as_text(text).str.strip().str.lower()
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[s.isin(TRUE_WORDS)] = True
     out[s.isin(FALSE_WORDS)] = False
     return out
 
 
+def map_distinct(text: pd.Series, function: Callable[[str], str | None]) -> pa.Array | pa.ChunkedArray:
+    """``function`` of each cell (as ``as_text``), called once per distinct value: a 40,000-row
+    file holds a handful of spellings, or one value a pupil. An Arrow string array."""
+    cells = text_array(as_text(text))
+    distinct = pc.unique(cells)
+    results = pa.array([function(v) for v in distinct.to_pylist()], type=pa.string())
+    return pc.take(results, pc.index_in(cells, value_set=distinct))
+
+
+def text_series(cells: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """Arrow strings as a ``TEXT`` Series, without a copy."""
+    return pd.Series(
+        pd.arrays.ArrowStringArray(pa.chunked_array([cells]) if isinstance(cells, pa.Array) else cells),
+        index=index,
+    )
+
+
 def parse_category(text: pd.Series, column: Column) -> pd.Series:
     lookup = column.value_lookup()
-    s = text.fillna("").astype(str)
-    # Normalise each distinct spelling once: a 5,000-row file holds a handful of them.
-    canonical = {v: lookup.get(normalise_label(v)) for v in s.unique()}
-    return s.map(canonical).astype(object)
+    canonical = map_distinct(text, lambda v: lookup.get(normalise_label(v)))
+    return pd.Series(canonical.to_numpy(zero_copy_only=False), index=text.index, dtype=object)
 
 
 def parse_integer(text: pd.Series) -> pd.Series:
@@ -175,7 +252,7 @@ def parse_integer(text: pd.Series) -> pd.Series:
 
 def gss_symbol(text: pd.Series) -> pd.Series:
     """The GSS symbol a cell holds ('c', '[c]', ' LOW ' -> 'c', 'c', 'low'), else null."""
-    s = text.fillna("").astype(str).str.strip().str.strip("[]").str.strip().str.lower()
+    s = as_text(text).str.strip().str.strip("[]").str.strip().str.lower()
     return s.where(s.isin(list(GSS_SYMBOLS)))
 
 
@@ -195,7 +272,7 @@ def parse_column(text: pd.Series, column: Column) -> pd.Series:
         case "category":
             return parse_category(text, column)
         case _:
-            return text.fillna("").astype(str).str.strip().where(~blank(text))
+            return as_text(text).str.strip().where(~blank(text))
 
 
 def unparseable(
@@ -244,9 +321,10 @@ def month_only(text: pd.Series) -> pd.Series:
     date of birth is never held, even in the quarantine table. Unparseable text is replaced too;
     an Excel error value (no one's data) is kept, so it is quarantined as one."""
     dates = parse_date(text)
-    month = dates.dt.to_period("M").dt.to_timestamp().dt.strftime("%Y-%m-%d")
-    kept = blank(text) | excel_error(text)
-    return month.where(dates.notna(), text.where(kept, "(unparseable date withheld)"))
+    month = pc.strftime(pa.array(dates), format="%Y-%m-01")
+    kept = pa.array(blank(text) | excel_error(text))
+    otherwise = pc.if_else(kept, text_array(as_text(text)), "(unparseable date withheld)")
+    return text_series(pc.coalesce(month, otherwise), text.index)
 
 
 TYPE_RULES = {

@@ -7,7 +7,6 @@ A public demo key is allowed only for data directories marked as synthetic demo 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import warnings
@@ -17,7 +16,7 @@ import pandas as pd
 
 from observatory import config
 from observatory.contracts import Contract
-from observatory.ingest.parsing import blank, month_only
+from observatory.ingest.parsing import blank, map_distinct, month_only, text_series
 
 DEMO_KEY = "observatory-demo-key-synthetic-data-only"
 
@@ -51,10 +50,12 @@ def _warn_demo_key() -> None:
 
 def pseudonymise_values(values: pd.Series, key: bytes) -> pd.Series:
     """Keyed hash of each non-blank value (whitespace-trimmed, case-folded); blanks stay blank."""
-    text = values.fillna("").astype(str).str.strip()
-    uniques = pd.unique(text[text != ""])
-    digests = {v: hmac.new(key, v.casefold().encode(), hashlib.sha256).hexdigest() for v in uniques}
-    return text.map(digests).fillna("")
+
+    def digest(value: str) -> str:
+        value = value.strip()
+        return hmac.digest(key, value.casefold().encode(), "sha256").hex() if value else ""
+
+    return text_series(map_distinct(values, digest), values.index)
 
 
 def protect(frame: pd.DataFrame, contract: Contract, key: bytes) -> pd.DataFrame:

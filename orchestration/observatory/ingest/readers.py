@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from observatory.contracts import Column, Contract, normalise_label
+from observatory.ingest.parsing import TEXT
 
 ROW_COLUMN = "_source_row"
 WHOLE_ROW = "(whole row)"  # the column of a malformed row with values past the header's last column
@@ -204,7 +205,7 @@ def _rows_to_extract(file: Path, rows: list[tuple[int, list[str]]], contract: Co
     for c in contract.columns:
         if c.name not in frame.columns:
             frame[c.name] = stated.get(c.name, "")
-    frame = frame[[c.name for c in contract.columns]]
+    frame = frame[[c.name for c in contract.columns]].astype(TEXT)
     frame[ROW_COLUMN] = lines
     extract.frame = frame.reset_index(drop=True)
     return extract

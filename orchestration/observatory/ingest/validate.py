@@ -18,6 +18,7 @@ from pandera.errors import SchemaErrors
 from observatory.contracts import Column, Contract
 from observatory.ingest.parsing import (
     EXCEL_ERROR_RULE,
+    as_text,
     blank,
     excel_error,
     parse_column,
@@ -76,7 +77,7 @@ def _checks(column: Column, parsed: Parser, errors: Parser) -> list[pa.Check]:
         checks.append(
             pa.Check(
                 lambda s, c=column: (
-                    blank(s) | s.fillna("").astype(str).str.strip().str.fullmatch(c.pattern) | errors(s, c)
+                    blank(s) | as_text(s).str.strip().str.fullmatch(c.pattern).fillna(False) | errors(s, c)
                 ),
                 name=f"format: must match {column.pattern}",
             )
@@ -114,7 +115,9 @@ def pandera_schema(
     parsed = parsed or parse_column
     errors = errors or (lambda text, _column: excel_error(text))
     columns = {
-        c.name: pa.Column(object, checks=_checks(c, parsed, errors), nullable=True, required=False)
+        # No dtype: the cells are text (object or Arrow strings), and pandera's dtype check on Arrow
+        # strings tries every cell in Python.
+        c.name: pa.Column(None, checks=_checks(c, parsed, errors), nullable=True, required=False)
         for c in contract.columns
     }
     return pa.DataFrameSchema(columns, name=contract.name, strict=False)
@@ -134,7 +137,8 @@ class Validated:
 
 
 def _failures(contract: Contract, frame: pd.DataFrame, parsed: Parser, errors: Parser) -> pd.DataFrame:
-    """Failure cases as (index, column_name, value, rule)."""
+    """Failure cases as (index, column_name, value, rule). Values go through object before str:
+    pandas' str of an Arrow string that is a NUL character alone is '', and the quarantine shows the cell."""
     try:
         pandera_schema(contract, parsed, errors).validate(frame, lazy=True)
         failures = pd.DataFrame(columns=["index", "column_name", "value", "rule"])
@@ -144,7 +148,7 @@ def _failures(contract: Contract, frame: pd.DataFrame, parsed: Parser, errors: P
             {
                 "index": fc["index"],
                 "column_name": fc["column"],
-                "value": fc["failure_case"].astype(str),
+                "value": fc["failure_case"].astype(object).astype(str),
                 "rule": fc["check"].astype(str),
             }
         )
@@ -179,13 +183,15 @@ def _failures(contract: Contract, frame: pd.DataFrame, parsed: Parser, errors: P
 
 def _key_values(contract: Contract, frame: pd.DataFrame, key_cols: list[str], parsed: Parser) -> pd.DataFrame:
     """The unique key as values, not spellings: 'FIXD' and 'Suspension', or '01/04/2024' and
-    '2024-04-01', are the same key. A cell that does not parse keeps its trimmed text."""
+    '2024-04-01', are the same key. A cell that does not parse is its trimmed text (a column of
+    its own, so a value never equals a spelling)."""
     values = {}
     for name in key_cols:
-        text = frame[name].fillna("").astype(str).str.strip()
+        text = as_text(frame[name]).str.strip()
         column = contract.column(name)
         typed = parsed(frame[name], column) if column.type != "string" else text
-        values[name] = typed.astype(object).where(typed.notna(), "\0" + text)
+        values[name] = typed
+        values[f"{name} as written"] = text.where(typed.isna(), "")
     return pd.DataFrame(values, index=frame.index)
 
 
@@ -201,7 +207,7 @@ def _excel_error_failures(contract: Contract, frame: pd.DataFrame, errors: Parse
                     {
                         "index": frame.index[bad],
                         "column_name": c.name,
-                        "value": frame.loc[bad, c.name].astype(str),
+                        "value": frame.loc[bad, c.name].astype(object).astype(str),
                         "rule": EXCEL_ERROR_RULE,
                     }
                 )
@@ -228,7 +234,7 @@ def _cross_column_failures(contract: Contract, frame: pd.DataFrame, parsed: Pars
                         {
                             "index": frame.index[bad],
                             "column_name": c.name,
-                            "value": frame.loc[bad, c.name].astype(str),
+                            "value": frame.loc[bad, c.name].astype(object).astype(str),
                             "rule": f"range: must be {words} {other}",
                         }
                     )
