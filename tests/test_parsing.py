@@ -111,3 +111,20 @@ def test_a_quarantined_cell_is_shown_whole_even_with_a_nul_character(tmp_path, d
     rows = [hr_row(f"E{i}", "WBRI", 20 + i) for i in range(5)] + [hr_row("E9", "WBRI", basic="\x00")]
     validated, _ = check_file(get_contract("hr_payroll"), write_csv(tmp_path / "pay.csv", rows), demo=True)
     assert validated.quarantine["value"].tolist() == ["\x00"]  # pandas: str(Arrow "\x00") is ""
+
+
+@pytest.mark.parametrize("dtype", [TEXT, object])
+def test_regex_rules_decide_as_pythons_re_whatever_the_script(dtype):
+    """Arrow's regex (RE2) takes the ASCII cells; \\d and \\s mean more in Python's re, which
+    decides the others, so a rule says what it said before on every cell."""
+    import re
+
+    from observatory.ingest.parsing import UTC_OFFSET, fullmatch, replace_regex
+
+    cells = ["2024-01", "2024/12", "20٢٤-01", "2024-1", "x2024-01", "2024-01\n", "", None, "a|b"]
+    for pattern in (r"20\d{2}[-/]\d{2}", r"[0-9]{4}[/-]?[0-9]{2}", "a|b"):
+        expected = [v is not None and re.fullmatch(pattern, v) is not None for v in cells]
+        assert fullmatch(pd.Series(cells, dtype=dtype), pattern).tolist() == expected
+    times = ["21:35:00+01:00", "21:35Z", "21:35\u00a0+01:00", "21:35 +0100", "٢١:٣٥+01:00", "21:35"]
+    expected = [re.sub(UTC_OFFSET, r"\1", v) for v in times]
+    assert replace_regex(pd.Series(times, dtype=dtype), UTC_OFFSET, r"\1").tolist() == expected

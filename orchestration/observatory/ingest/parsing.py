@@ -6,6 +6,7 @@ so validation can name the exact value that broke the rule. Blank cells parse to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -67,6 +68,38 @@ def _numpy_mask(mask: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool), index=index)
 
 
+def _ascii(cells: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(pc.string_is_ascii(cells), True), dtype=bool)
+
+
+def replace_regex(text: pd.Series, pattern: str, replacement: str) -> pd.Series:
+    """``re.sub(pattern, replacement, cell)`` for every cell (of ``as_text``). Arrow's regex (RE2)
+    replaces in ASCII cells, where it agrees with Python's ``re`` on these patterns; other cells
+    go through ``re``, whose \\d and \\s also match other scripts' digits and spaces. pandas on
+    Arrow text does a replacement with a group reference in Python, ten times slower."""
+    cells = text_array(as_text(text))
+    replaced = pc.replace_substring_regex(cells, pattern, replacement)
+    other = ~_ascii(cells)
+    if not other.any():
+        return text_series(replaced, text.index)
+    values = replaced.to_numpy(zero_copy_only=False).astype(object)
+    values[other] = [re.sub(pattern, replacement, v) for v in cells.to_numpy(zero_copy_only=False)[other]]
+    return pd.Series(values, index=text.index, dtype=TEXT)
+
+
+def fullmatch(text: pd.Series, pattern: str) -> pd.Series:
+    """Cells (of ``as_text``) that ``pattern`` matches whole, as ``re.fullmatch`` decides: by
+    Arrow's regex in ASCII cells, by ``re`` in the others (see ``replace_regex``)."""
+    cells = text_array(as_text(text))
+    matched = np.asarray(pc.fill_null(pc.match_substring_regex(cells, f"^(?:{pattern})$"), False), dtype=bool)
+    other = ~_ascii(cells)
+    if other.any():
+        compiled = re.compile(pattern)
+        values = cells.to_numpy(zero_copy_only=False)[other]
+        matched[other] = [compiled.fullmatch(v) is not None for v in values]
+    return pd.Series(matched, index=text.index)
+
+
 def blank(text: pd.Series) -> pd.Series:
     """Cells that are empty, null or only spaces."""
     cells = text_array(text)
@@ -126,7 +159,7 @@ COMMON_TIMESTAMP_FORMS = (("%Y-%m-%dT%H:%M:%S", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}
 _NS_YEARS = (1678, 2261)
 
 
-def _common_forms(text: pd.Series, forms: tuple[tuple[str, str, int], ...]) -> pd.Series:
+def _common_forms(text: pd.Series, forms: tuple[tuple[str, str, int], ...]) -> np.ndarray:
     """``text`` (stripped ``TEXT``) parsed where it has one of ``forms``; NaT elsewhere."""
     cells = text_array(text)
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -142,23 +175,35 @@ def _common_forms(text: pd.Series, forms: tuple[tuple[str, str, int], ...]) -> p
         ok = np.asarray(pc.fill_null(pc.and_(ok, pc.less_equal(year, _NS_YEARS[1])), False), dtype=bool)
         ok &= np.isnat(out)
         out[ok] = np.asarray(parsed.to_numpy(zero_copy_only=False)).astype("datetime64[ns]")[ok]
-    return pd.Series(out, index=text.index)
+    return out
+
+
+def _by_formats(text: pd.Series, out: np.ndarray, formats: tuple[str, ...]) -> np.ndarray:
+    """Fill ``out`` where it is NaT and ``text`` is not empty with the first of ``formats`` that
+    reads the cell; return the positions none read. Only those cells are parsed again, as objects
+    (a pandas call on Arrow text costs more, and a small file makes hundreds of them)."""
+    left = np.flatnonzero(np.isnat(out) & (text != "").to_numpy(dtype=bool))
+    values = text.to_numpy(dtype=object)[left]
+    for fmt in formats:
+        if not left.size:
+            break
+        parsed = pd.to_datetime(pd.Series(values, dtype=object), format=fmt, errors="coerce").to_numpy()
+        hit = ~np.isnat(parsed)
+        out[left[hit]] = parsed[hit]
+        left, values = left[~hit], values[~hit]
+    return left
 
 
 def parse_date(text: pd.Series, month_or_quarter: str | None = None) -> pd.Series:
     """Dates in the formats councils write; with ``month_or_quarter`` ('start' or 'end') a month or
     a UK financial quarter too, as its first or last day."""
-    s = as_text(text).str.strip().str.replace(r"[T ]00:00:00$", "", regex=True)
+    s = replace_regex(as_text(text).str.strip(), r"[T ]00:00:00$", "")
     out = _common_forms(s, COMMON_DATE_FORMS)
-    for fmt in DATE_FORMATS:
-        todo = out.isna() & (s != "")
-        if not todo.any():
-            break
-        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-    todo = out.isna() & (s != "")
-    if month_or_quarter and todo.any():
-        out[todo] = _month_or_quarter(s[todo], end=month_or_quarter == "end")
-    return out
+    left = _by_formats(s, out, DATE_FORMATS)
+    if month_or_quarter and left.size:
+        rest = pd.Series(s.to_numpy(dtype=object)[left], dtype=object)
+        out[left] = _month_or_quarter(rest, end=month_or_quarter == "end").to_numpy()
+    return pd.Series(out, index=text.index)
 
 
 TIMESTAMP_FORMATS = (
@@ -173,17 +218,12 @@ def parse_timestamp(text: pd.Series) -> pd.Series:
     """Date-times as systems export them ('2024-06-14T21:35:00+01:00', '14/06/2024 21:35') as the
     local clock time written: a UTC offset is read and dropped, so a record stays on the day and
     hour it gives (British Summer Time is not shifted to UTC). A date alone is its midnight."""
-    s = as_text(text).str.strip().str.replace(UTC_OFFSET, r"\1", regex=True)
+    s = replace_regex(as_text(text).str.strip(), UTC_OFFSET, r"\1")
     out = _common_forms(s, COMMON_TIMESTAMP_FORMS)
-    for fmt in TIMESTAMP_FORMATS:
-        todo = out.isna() & (s != "")
-        if not todo.any():
-            return out
-        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-    todo = out.isna() & (s != "")
-    if todo.any():
-        out[todo] = parse_date(s[todo])
-    return out
+    left = _by_formats(s, out, TIMESTAMP_FORMATS)
+    if left.size:
+        out[left] = parse_date(pd.Series(s.to_numpy(dtype=object)[left], dtype=object)).to_numpy()
+    return pd.Series(out, index=text.index)
 
 
 def _full_year(text: pd.Series) -> pd.Series:

@@ -21,6 +21,7 @@ from observatory.ingest.parsing import (
     as_text,
     blank,
     excel_error,
+    fullmatch,
     parse_column,
     type_rule,
     typed_outputs,
@@ -76,9 +77,7 @@ def _checks(column: Column, parsed: Parser, errors: Parser) -> list[pa.Check]:
     if column.pattern is not None:
         checks.append(
             pa.Check(
-                lambda s, c=column: (
-                    blank(s) | as_text(s).str.strip().str.fullmatch(c.pattern).fillna(False) | errors(s, c)
-                ),
+                lambda s, c=column: blank(s) | fullmatch(as_text(s).str.strip(), c.pattern) | errors(s, c),
                 name=f"format: must match {column.pattern}",
             )
         )
