@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 SCHEMA = "publish"
 
@@ -74,6 +75,10 @@ class Snapshot:
         cur = self._con.execute(sql, list(params))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def arrow(self, sql: str) -> pa.Table:
+        """A query's result as an Arrow table: for comparing whole tables without Python objects."""
+        return self._con.sql(sql).to_arrow_table()
 
     def table(self, name: str, order_by: Sequence[str]) -> list[dict[str, Any]]:
         """Every row of publish.<name>, in an explicit order (the site must be deterministic)."""
