@@ -331,6 +331,22 @@ def test_files_written_in_worker_processes_are_byte_identical_to_one_process(tmp
             assert entry[kind] == hashlib.sha256(files[f"{table}.{kind}"]).hexdigest()
 
 
+def test_the_writer_version_changes_with_the_xlsx_librarys_version(monkeypatch):
+    """The site links the set's files only if the same writer made them: an upgraded rustpy-xlsxwriter
+    may write other bytes, so its version is part of the writer's."""
+    exports.writer_version.cache_clear()
+    installed = exports.writer_version()
+    real = exports.metadata.version
+    monkeypatch.setattr(
+        exports.metadata, "version", lambda name: "0.0.1" if name == exports.XLSX_LIBRARY else real(name)
+    )
+    exports.writer_version.cache_clear()
+    try:
+        assert exports.writer_version() != installed
+    finally:
+        exports.writer_version.cache_clear()
+
+
 @pytest.mark.parametrize(("rows", "sheets"), [(0, [1]), (2, [3]), (3, [3, 2]), (5, [3, 3, 2])])
 def test_a_table_longer_than_excels_row_limit_continues_on_further_sheets(
     tmp_path, monkeypatch, rows, sheets

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from importlib import metadata
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -224,10 +225,16 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+XLSX_LIBRARY = "rustpy-xlsxwriter"  # the distribution; its module is rustpy_xlsxwriter
+
+
 @cache
 def writer_version() -> str:
-    """This module's code, as a digest: files written by another version may differ byte for byte."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    """This module's code and the XLSX library's version, as a digest: files written by another
+    version of either may differ byte for byte."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"{XLSX_LIBRARY} {metadata.version(XLSX_LIBRARY)}".encode())
+    return digest.hexdigest()[:16]
 
 
 def ordered_select(table: str, first: Sequence[str] = ()) -> str:
