@@ -64,10 +64,6 @@ def as_text(text: pd.Series) -> pd.Series:
     return text.astype(TEXT).fillna("")
 
 
-def _numpy_mask(mask: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
-    return pd.Series(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool), index=index)
-
-
 def _ascii(cells: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(pc.string_is_ascii(cells), True), dtype=bool)
 
@@ -100,22 +96,25 @@ def fullmatch(text: pd.Series, pattern: str) -> pd.Series:
     return pd.Series(matched, index=text.index)
 
 
+def blank_cells(cells: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Arrow cells that are empty, null or only spaces (Arrow trims what Python's strip does)."""
+    return np.asarray(pc.fill_null(pc.equal(pc.utf8_trim_whitespace(cells), ""), True), dtype=bool)
+
+
 def blank(text: pd.Series) -> pd.Series:
     """Cells that are empty, null or only spaces."""
-    cells = text_array(text)
-    empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(cells), ""), True)
-    return _numpy_mask(empty, text.index)
+    return pd.Series(blank_cells(text_array(text)), index=text.index)
 
 
 def excel_error(text: pd.Series) -> pd.Series:
     """Cells holding an Excel error value (the XLSX reader gives an error cell its text)."""
     cells = text_array(text)
     # Most cells have no '#': only those few are compared, in Python, with casefold as before.
-    maybe = _numpy_mask(pc.fill_null(pc.match_substring(cells, "#"), False), text.index)
+    maybe = np.asarray(pc.fill_null(pc.match_substring(cells, "#"), False), dtype=bool)
     out = np.zeros(len(text), dtype=bool)
     if maybe.any():
-        values = text.to_numpy(dtype=object)[maybe.to_numpy()]
-        out[maybe.to_numpy()] = [str(v).strip().casefold() in _EXCEL_ERROR_FORMS for v in values]
+        values = text.to_numpy(dtype=object)[maybe]
+        out[maybe] = [str(v).strip().casefold() in _EXCEL_ERROR_FORMS for v in values]
     return pd.Series(out, index=text.index)
 
 
@@ -127,8 +126,9 @@ PLAIN_NUMBER = r"^(\d{1,15}|\d{1,9}\.\d{1,4})$"
 def parse_decimal(text: pd.Series) -> pd.Series:
     """Numbers as spreadsheets print them: '£1,234.50', ' 12 ', '(3.00)' for a negative.
 
-    Plain numbers take pandas' C parser; only the cells it cannot read (money, thousands
-    separators, brackets, blanks, text) go through the slower string clean-up."""
+    Plain numbers are cast by Arrow (``PLAIN_NUMBER``), other text by pandas' C parser; only the
+    cells neither reads (money, thousands separators, brackets, blanks, text) go through the slower
+    string clean-up."""
     s = as_text(text)
     cells = text_array(s)
     plain = np.asarray(pc.fill_null(pc.match_substring_regex(cells, PLAIN_NUMBER), False), dtype=bool)
@@ -178,10 +178,10 @@ def _common_forms(text: pd.Series, forms: tuple[tuple[str, str, int], ...]) -> n
     return out
 
 
-def _by_formats(text: pd.Series, out: np.ndarray, formats: tuple[str, ...]) -> np.ndarray:
+def _by_formats(text: pd.Series, out: np.ndarray, formats: tuple[str, ...]) -> tuple[np.ndarray, pd.Series]:
     """Fill ``out`` where it is NaT and ``text`` is not empty with the first of ``formats`` that
-    reads the cell; return the positions none read. Only those cells are parsed again, as objects
-    (a pandas call on Arrow text costs more, and a small file makes hundreds of them)."""
+    reads the cell; return the positions none read and their text. Only those cells are parsed
+    again, as objects (a pandas call on Arrow text costs more, and a small file makes hundreds)."""
     left = np.flatnonzero(np.isnat(out) & (text != "").to_numpy(dtype=bool))
     values = text.to_numpy(dtype=object)[left]
     for fmt in formats:
@@ -191,7 +191,7 @@ def _by_formats(text: pd.Series, out: np.ndarray, formats: tuple[str, ...]) -> n
         hit = ~np.isnat(parsed)
         out[left[hit]] = parsed[hit]
         left, values = left[~hit], values[~hit]
-    return left
+    return left, pd.Series(values, dtype=object)
 
 
 def parse_date(text: pd.Series, month_or_quarter: str | None = None) -> pd.Series:
@@ -199,9 +199,8 @@ def parse_date(text: pd.Series, month_or_quarter: str | None = None) -> pd.Serie
     a UK financial quarter too, as its first or last day."""
     s = replace_regex(as_text(text).str.strip(), r"[T ]00:00:00$", "")
     out = _common_forms(s, COMMON_DATE_FORMS)
-    left = _by_formats(s, out, DATE_FORMATS)
+    left, rest = _by_formats(s, out, DATE_FORMATS)
     if month_or_quarter and left.size:
-        rest = pd.Series(s.to_numpy(dtype=object)[left], dtype=object)
         out[left] = _month_or_quarter(rest, end=month_or_quarter == "end").to_numpy()
     return pd.Series(out, index=text.index)
 
@@ -220,9 +219,9 @@ def parse_timestamp(text: pd.Series) -> pd.Series:
     hour it gives (British Summer Time is not shifted to UTC). A date alone is its midnight."""
     s = replace_regex(as_text(text).str.strip(), UTC_OFFSET, r"\1")
     out = _common_forms(s, COMMON_TIMESTAMP_FORMS)
-    left = _by_formats(s, out, TIMESTAMP_FORMATS)
+    left, rest = _by_formats(s, out, TIMESTAMP_FORMATS)
     if left.size:
-        out[left] = parse_date(pd.Series(s.to_numpy(dtype=object)[left], dtype=object)).to_numpy()
+        out[left] = parse_date(rest).to_numpy()
     return pd.Series(out, index=text.index)
 
 

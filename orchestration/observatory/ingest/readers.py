@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from observatory.contracts import Column, Contract, normalise_label
-from observatory.ingest.parsing import TEXT, text_series
+from observatory.ingest.parsing import TEXT, blank_cells, text_series
 
 ROW_COLUMN = "_source_row"
 WHOLE_ROW = "(whole row)"  # the column of a malformed row with values past the header's last column
@@ -246,7 +246,7 @@ def _body(
     lines = lines[regular]
     empty = np.ones(len(records), dtype=bool)  # a row of blank cells is a blank line
     for values in columns:
-        empty &= np.asarray(pc.equal(pc.utf8_trim_whitespace(values), ""), dtype=bool)
+        empty &= blank_cells(values)
     # 'total' in either of the first two cells makes a candidate; Python's TOTAL_ROW decides.
     maybe = np.zeros(len(records), dtype=bool)
     for values in columns[:2]:

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from observatory.site import formatting as f
-from observatory.site.snapshot import Snapshot
+from observatory.site.snapshot import Snapshot, ident
 
 # The column that says which period a row belongs to, first match wins.
 PERIOD_COLUMNS = (
@@ -290,10 +290,6 @@ def _new_periods(current: Snapshot, previous: Snapshot) -> tuple[NewPeriods, ...
     return tuple(out)
 
 
-def _quoted(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
-
-
 def _changed_rows(
     current: Snapshot, previous: Snapshot, watch: Watch, columns: list[str], fields: list[str]
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -303,17 +299,15 @@ def _changed_rows(
     Python objects (``make bench``: the incremental site spent some 30 s on them)."""
     if not fields:
         return []
-    select = f'select {", ".join(map(_quoted, columns))} from publish."{watch.table}"'
+    select = f'select {", ".join(map(ident, columns))} from publish."{watch.table}"'
     now, before = current.arrow(select), previous.arrow(select)
     with duckdb.connect() as con:
         for name, table in (("now_rows", now), ("before_rows", before)):
             con.register(name, table.append_column("__row", pa.array(np.arange(len(table)))))
-        same_key = " and ".join(f"n.{_quoted(k)} is not distinct from b.{_quoted(k)}" for k in watch.key)
+        same_key = " and ".join(f"n.{ident(k)} is not distinct from b.{ident(k)}" for k in watch.key)
         # As text, so a column whose type changed between releases compares rather than fails;
         # the caller compares the values themselves.
-        differs = " or ".join(
-            f"n.{_quoted(c)}::varchar is distinct from b.{_quoted(c)}::varchar" for c in fields
-        )
+        differs = " or ".join(f"n.{ident(c)}::varchar is distinct from b.{ident(c)}::varchar" for c in fields)
         pairs = con.execute(
             f"select n.__row, b.__row from now_rows n join before_rows b on {same_key} where {differs}"
         ).fetchall()

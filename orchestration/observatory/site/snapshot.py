@@ -19,7 +19,8 @@ import pyarrow as pa
 SCHEMA = "publish"
 
 
-def _ident(name: str) -> str:
+def ident(name: str) -> str:
+    """A SQL identifier, quoted."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -82,8 +83,8 @@ class Snapshot:
 
     def table(self, name: str, order_by: Sequence[str]) -> list[dict[str, Any]]:
         """Every row of publish.<name>, in an explicit order (the site must be deterministic)."""
-        order = ", ".join(_ident(c) for c in order_by)
-        return self.rows(f"select * from {SCHEMA}.{_ident(name)} order by {order}")
+        order = ", ".join(ident(c) for c in order_by)
+        return self.rows(f"select * from {SCHEMA}.{ident(name)} order by {order}")
 
     def manifest(self) -> Manifest:
         return Manifest(tuple(self.table("manifest", ["table_name", "published_at"])))
