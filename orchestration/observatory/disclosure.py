@@ -24,11 +24,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy
+from scipy.linalg import solve_triangular
+from scipy.linalg.lapack import dpstrf
 from scipy.sparse import bmat, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import lsqr
@@ -40,22 +43,58 @@ from observatory.parallel import map_in_processes
 CELL = "_cell"
 TOL = 1e-6
 TIER = 1e12  # one tier of cost in _cost: above any count
-# Blocks with more hidden cells than this use sparse iterative algebra instead of a dense SVD.
+# Blocks with more hidden cells than this use sparse iterative algebra instead of a dense factor.
 DENSE_LIMIT = 400
 # Random vectors of a null space drawn to tell determined cells from free ones, and their cut-off.
 SAMPLES = 3
 ZERO = 1e-7
+# A pivot of the Gram matrix's Cholesky below this share of its largest diagonal is a zero one (_Gram).
+RANK_TOL = 1e-9
 # The dense algebra is of a few hundred columns at most: one BLAS thread does it fastest, and BLAS
-# threads spinning beside DuckDB's and dbt's made each SVD 3-10x slower (docs/scaling.md).
+# threads spinning beside DuckDB's and dbt's made each SVD (the algebra then) 3-10x slower (docs/scaling.md).
 ONE_BLAS_THREAD = threadpool_limits.wrap(limits=1, user_api="blas")
 # Tables with more cells than this are protected in chunks of whole partitions, in parallel
 # processes: no relation crosses a partition, so the flags are the same, and every core has work.
 CHUNK_CELLS = 20_000
 
 
-def _rank(sv: np.ndarray, shape: tuple[int, int]) -> int:
-    """How many singular values count (numpy's matrix_rank and lstsq cut-off)."""
-    return int((sv > sv.max(initial=0) * max(shape) * np.finfo(float).eps).sum())
+class _Gram:
+    """A's Gram matrix A'A factored by pivoted Cholesky (LAPACK's pstrf): P'(A'A)P = R'R, R = [R11 R12]
+    of rank r. It reveals the rank like an SVD and is an order of magnitude faster on these blocks
+    (a few hundred columns of +-1): it works on the n x n Gram matrix, which is exact (integer
+    entries), and stops at the rank. The gap it relies on is wide: the blocks' smallest non-zero
+    singular value is about 0.1, their zero ones below 1e-14 (measured on London's blocks), so a
+    pivot below RANK_TOL of the largest diagonal is a zero one.
+
+    A and A'A have the same null space, and A'A x = A'b has a solution x for every b: `solve` gives
+    one, and A x is then b's projection on A's columns, whichever solution it is."""
+
+    def __init__(self, a):
+        gram = (a.T @ a).toarray()  # a: sparse, at least one column
+        c, piv, rank, info = dpstrf(gram, tol=RANK_TOL * gram.diagonal().max(), lower=0)
+        if info < 0:
+            raise ValueError(f"pstrf: illegal argument {-info}")
+        self.n, self.rank, self.order = gram.shape[0], int(rank), piv - 1
+        self.r11 = np.triu(c[:rank, :rank])
+        self.r12 = c[:rank, rank:]
+
+    def null_samples(self, rng: np.random.Generator) -> np.ndarray:
+        """SAMPLES random vectors of the null space (one row per column of A): N z with N the basis
+        P[-R11^-1 R12; I] and z random. A row of N is zero exactly when that unknown is determined."""
+        free = rng.standard_normal((self.n - self.rank, SAMPLES))
+        out = np.empty((self.n, SAMPLES))
+        out[self.order[self.rank :]] = free
+        out[self.order[: self.rank]] = -solve_triangular(self.r11, self.r12 @ free, check_finite=False)
+        return out
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """x with A'A x = rhs, for each column of rhs in the range of A'A (rows A' b, or unit vectors
+        of determined unknowns): P [R11^-1 R11^-T rhs_P; 0]."""
+        lead = rhs[self.order[: self.rank]]
+        lead = solve_triangular(self.r11, lead, trans="T", check_finite=False)
+        out = np.zeros((self.n, rhs.shape[1]))
+        out[self.order[: self.rank]] = solve_triangular(self.r11, lead, check_finite=False)
+        return out
 
 
 def _null_samples(a, rng: np.random.Generator) -> np.ndarray:
@@ -67,24 +106,13 @@ def _null_samples(a, rng: np.random.Generator) -> np.ndarray:
     two blocks alike would look determined."""
     n = a.shape[1]
     if n <= DENSE_LIMIT:
-        # The null space from the SVD's right vectors; full U is never needed (m may be large).
-        dense = a.toarray()
-        _, sv, vt = np.linalg.svd(dense, full_matrices=dense.shape[0] < n)
-        basis = vt[_rank(sv, dense.shape) :]
-        return basis.T @ rng.standard_normal((len(basis), SAMPLES))
+        return _Gram(a).null_samples(rng)
     probes = rng.standard_normal((n, SAMPLES))
     samples = np.empty_like(probes)
     for j in range(SAMPLES):  # the part of each probe outside A's row space
         w = lsqr(a.T, probes[:, j], atol=1e-14, btol=1e-14, iter_lim=20 * n)[0]
         samples[:, j] = probes[:, j] - a.T @ w
     return samples
-
-
-def _range(dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The SVD of a matrix cut to its rank (numpy's lstsq cut-off): U, S and V' of its range."""
-    u, sv, vt = np.linalg.svd(dense, full_matrices=False)
-    rank = _rank(sv, dense.shape)
-    return u[:, :rank], sv[:rank], vt[:rank]
 
 
 def _isolate(a, units: np.ndarray) -> np.ndarray:
@@ -165,11 +193,17 @@ def primary(cells: pd.DataFrame, counts: Iterable[str], k: int) -> pd.Series:
 # --- Relations ----------------------------------------------------------------------------------
 
 
+def _where(cells: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One integer per combination of the columns' values: the relations below join cells on the
+    other dimensions' values, and one integer joins far faster than several text columns."""
+    return cells.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+
+
 def _flat_relations(cells: pd.DataFrame, layout: Layout, dim: FlatDimension) -> pd.DataFrame:
     others = [c for c in layout.key if c != dim.column]
-    parents = cells.loc[cells[dim.column] == dim.total, [*others, CELL]]
-    children = cells.loc[cells[dim.column] != dim.total, [*others, CELL]]
-    pairs = parents.merge(children, on=others, suffixes=("_parent", "_child"))
+    slim = pd.DataFrame({"where": _where(cells, others), CELL: cells[CELL].to_numpy()})
+    is_total = (cells[dim.column] == dim.total).to_numpy()
+    pairs = slim[is_total].merge(slim[~is_total], on="where", suffixes=("_parent", "_child"))
     return pairs.rename(columns={f"{CELL}_parent": "parent", f"{CELL}_child": "child"}).assign(
         relation=dim.column
     )[["parent", "child", "relation"]]
@@ -211,9 +245,22 @@ def _hierarchy_relations(cells: pd.DataFrame, layout: Layout, dim: Hierarchy) ->
     others = [c for c in layout.key if c not in (dim.level_column, dim.code_column)]
     lv, cd = dim.level_column, dim.code_column
     templates = _hierarchy_templates(dim)
-    parents = cells[[*others, lv, cd, CELL]].merge(templates, left_on=[lv, cd], right_on=["lv_p", "cd_p"])
-    children = cells[[*others, lv, cd, CELL]].rename(columns={lv: "lv_c", cd: "cd_c", CELL: "child"})
-    linked = parents.merge(children, on=[*others, "lv_c", "cd_c"])
+    # Groups as integers too (-1: a code the hierarchy does not know, in no template).
+    groups = pd.MultiIndex.from_frame(dim.members[["level", "code"]]).unique()
+    templates["group_p"] = groups.get_indexer(pd.MultiIndex.from_frame(templates[["lv_p", "cd_p"]]))
+    templates["group_c"] = groups.get_indexer(pd.MultiIndex.from_frame(templates[["lv_c", "cd_c"]]))
+    slim = pd.DataFrame(
+        {
+            "where": _where(cells, others),
+            "group": groups.get_indexer(pd.MultiIndex.from_frame(cells[[lv, cd]])),
+            CELL: cells[CELL].to_numpy(),
+        }
+    )
+    parents = slim.merge(
+        templates[["group_p", "template", "group_c", "role"]], left_on="group", right_on="group_p"
+    )
+    children = slim.rename(columns={"group": "group_c", CELL: "child"})
+    linked = parents.merge(children, on=["where", "group_c"])
     # A relation needs the level it sums over in the table: where a source has no rows at that level
     # (no Census codes in school data), "All = Black Caribbean heritage + nothing" is no relation.
     has_rest = linked["role"].eq("rest").groupby([linked[CELL], linked["template"]]).transform("any")
@@ -270,11 +317,13 @@ def exact(long: pd.DataFrame, cells: pd.DataFrame, column: str) -> pd.DataFrame:
 # --- The attack -----------------------------------------------------------------------------------
 
 
-def _only(matrix, columns: np.ndarray):
-    """The matrix with only the entries in the given columns (a boolean mask over them)."""
-    masked = matrix.multiply(columns.astype(np.int32)).tocsr()
-    masked.eliminate_zeros()
-    return masked
+def _only(matrix: csr_matrix, columns: np.ndarray) -> csr_matrix:
+    """The matrix (CSR) with only the entries in the given columns (a boolean mask over them), in
+    their order. Built from the arrays: scipy's multiply-and-prune costs ten times more, thousands
+    of times a round."""
+    keep = columns[matrix.indices] & (matrix.data != 0)
+    starts = np.concatenate(([0], np.cumsum(keep)))[matrix.indptr]
+    return csr_matrix((matrix.data[keep], matrix.indices[keep], starts), shape=matrix.shape)
 
 
 class System:
@@ -333,12 +382,15 @@ class System:
 
     def members_of_cell(self, cell: int) -> np.ndarray:
         """Every cell sharing an equation with `cell`."""
-        equations = self.by_cell[cell].indices
-        return np.unique(self.incidence[equations].indices)
+        by_cell, incidence = self.by_cell, self.incidence
+        equations = by_cell.indices[by_cell.indptr[cell] : by_cell.indptr[cell + 1]]
+        rows = [incidence.indices[incidence.indptr[e] : incidence.indptr[e + 1]] for e in equations.tolist()]
+        return np.unique(np.concatenate(rows)) if rows else np.zeros(0, incidence.indices.dtype)
 
     def members(self, equation: int) -> np.ndarray:
-        row = self.incidence[equation]
-        return row.indices
+        """The cells of an equation, in the matrix's order (a slice: scipy's row indexing costs more)."""
+        incidence = self.incidence
+        return incidence.indices[incidence.indptr[equation] : incidence.indptr[equation + 1]]
 
     def peel(self, hidden: np.ndarray, equations: np.ndarray | None = None) -> dict:
         """The simple attack, by rounds: an equation with one hidden cell gives that cell's value,
@@ -421,9 +473,11 @@ class System:
         else:
             last_hidden, last_result = last
             parts = np.unique(self.partition[hidden != last_hidden])
-            again = set(parts.tolist())
-            result = {c: v for c, v in last_result.items() if self.partition[c] not in again}
-            if again:
+            result = last_result
+            if len(parts):
+                cells = np.fromiter(last_result, np.int64, len(last_result))
+                kept = ~np.isin(self.partition[cells], parts)
+                result = dict(compress(last_result.items(), kept.tolist()))
                 result.update(attack(hidden, self._equations_in(parts)))
         self._last[attack.__name__] = (hidden.copy(), result)
         return dict(result)
@@ -467,7 +521,10 @@ class System:
                 samples[cell] = rng.standard_normal(SAMPLES)
                 total += c * samples[cell]
             samples[last] = -total / coef
-        found |= {c for c, z in samples.items() if np.abs(z).max(initial=0) < ZERO}
+        if samples:
+            ids = np.fromiter(samples, np.int64, len(samples))
+            zero = np.abs(np.array(list(samples.values()))).max(axis=1) < ZERO
+            found |= set(ids[zero].tolist())
         return dict.fromkeys(found)
 
     def _blocks_with(self, hidden: np.ndarray, targets: set):
@@ -516,11 +573,14 @@ class System:
             units = (cells[:, None] == np.array(mine)[None, :]).astype(float)
             in_span = np.zeros(len(shown), bool)
             if len(cells) <= DENSE_LIMIT:
-                # One SVD of A_hidden = U S V' gives both: the least-squares y = U S^-1 V' e, and
-                # whether a_p is in the column space (what U's leading columns span).
-                u, s, vt = _range(a[:, cells].toarray())
-                y = u @ ((vt @ units) / s[:, None])
-                in_span = np.abs(u @ (u.T @ a_shown) - a_shown).max(axis=0) < 1e-9
+                # One factor of A_hidden'A_hidden gives both: the least-squares y = A_hidden x with
+                # A_hidden'A_hidden x = e (y in A_hidden's columns: the shortest y'A_hidden = e'), and
+                # whether a_p is in the column space (its projection on it is itself).
+                a_hidden = a[:, cells]
+                gram = _Gram(a_hidden)
+                y = a_hidden @ gram.solve(units)
+                projection = a_hidden @ gram.solve(a_hidden.T @ a_shown)
+                in_span = np.abs(projection - a_shown).max(axis=0, initial=0) < 1e-9
             else:
                 y = _isolate(a[:, cells], units)
             weights = a_shown.T @ y
