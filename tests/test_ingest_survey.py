@@ -420,6 +420,24 @@ def test_months_and_financial_quarters_read_as_their_first_or_last_day():
     assert parse_date(pd.Series(["10-Sep-2024"])).tolist() == [pd.Timestamp(2024, 9, 10)]  # SPSS DATE11
 
 
+def test_a_month_beyond_what_a_date_can_hold_is_quarantined_not_a_crash(tmp_path):
+    """'Mar-2500' (a slip for Mar-25) is a month datetime64[ns] cannot hold (1677 to April 2262):
+    working out its day used to raise, and the whole extract failed to load. It is now an
+    unparseable date like any other, quarantined with its row."""
+    text = pd.Series(["Mar-2500", "Apr-2262", "Mar-2262", "Mar-0150", "Q4 2261/2262"])
+    end = parse_date(text, "end").astype(str).tolist()
+    assert end == ["NaT", "NaT", "2262-03-31", "NaT", "2262-03-31"]  # Q4 2261/62: January to March 2262
+    assert parse_date(text, "start").astype(str).tolist()[:3] == ["NaT", "2262-04-01", "2262-03-01"]
+    rows = [plan_row("R1.1", due="Mar-2500")] + [plan_row(f"R2.{i}") for i in range(1, 6)]
+    _, result = _check(PLAN, write_plan(tmp_path / "plan.xlsx", rows))
+    rule = (
+        "type: must be a date (dd/mm/yyyy or yyyy-mm-dd), a month (Mar-23), a financial quarter (Q4 22/23) "
+        "or On-going"
+    )
+    assert _quarantined(result) == [(4, "due_date", "Mar-2500", rule)]
+    assert (result.rows_in, result.rows_loaded) == (6, 5)
+
+
 def test_generated_sources_escape_apostrophes_and_test_date_words_not_nulls():
     survey_yml = dbt_sources("survey", [SURVEY])
     assert "- Don''t know" in survey_yml and "- Don't know" not in survey_yml

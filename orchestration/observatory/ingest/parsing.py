@@ -132,21 +132,23 @@ def parse_decimal(text: pd.Series) -> pd.Series:
     s = as_text(text)
     cells = text_array(s)
     plain = np.asarray(pc.fill_null(pc.match_substring_regex(cells, PLAIN_NUMBER), False), dtype=bool)
-    values = pd.Series(np.nan, index=s.index, dtype="float64")
+    # numpy arrays, not Series, until the end: a small file's columns made a few dozen pandas calls each.
+    values = np.full(len(s), np.nan)
     if plain.any():
         values[plain] = pc.cast(pc.filter(cells, pa.array(plain)), pa.float64()).to_numpy()
     if not plain.all():
-        values[~plain] = pd.to_numeric(s[~plain], errors="coerce").astype("float64")
+        values[~plain] = pd.to_numeric(s[~plain], errors="coerce").astype("float64").to_numpy()
     # 'nan'/'inf' written as text are not numbers a council meant: send them to the clean-up too.
-    todo = values.isna() | np.isinf(values)
+    # A blank cell is null either way, and optional columns are mostly blank.
+    todo = ~np.isfinite(values) & ~blank_cells(cells)
     if todo.any():
         rest = s[todo].astype(object).str.strip()  # few cells; Python's regex, which knows Unicode spaces
-        negative = rest.str.startswith("(") & rest.str.endswith(")")
+        negative = (rest.str.startswith("(") & rest.str.endswith(")")).to_numpy(dtype=bool)
         cleaned = rest.str.replace(r"[£,\s()]", "", regex=True)
         cleaned = cleaned.where(~cleaned.str.lower().isin(["nan", "inf", "-inf", "+inf", "infinity"]), "x")
-        fixed = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
-        values[todo] = fixed.where(~negative, -fixed)
-    return values
+        fixed = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype("float64").to_numpy()
+        values[todo] = np.where(negative, -fixed, fixed)
+    return pd.Series(values, index=s.index)
 
 
 # The forms nearly every extract uses (the first of DATE_FORMATS or TIMESTAMP_FORMATS to match
@@ -184,14 +186,19 @@ def _by_formats(text: pd.Series, out: np.ndarray, formats: tuple[str, ...]) -> t
     again, as objects (a pandas call on Arrow text costs more, and a small file makes hundreds)."""
     left = np.flatnonzero(np.isnat(out) & (text != "").to_numpy(dtype=bool))
     values = text.to_numpy(dtype=object)[left]
+    # Every format starts with a number (%d or %Y): a cell led by a letter ('Mar-23', 'On-going')
+    # matches none, and an action plan's date columns hold little else.
+    tried = np.array([not v[:1].isalpha() for v in values], dtype=bool)
+    todo, todo_values = left[tried], values[tried]
     for fmt in formats:
-        if not left.size:
+        if not todo.size:
             break
-        parsed = pd.to_datetime(pd.Series(values, dtype=object), format=fmt, errors="coerce").to_numpy()
+        parsed = pd.to_datetime(pd.Series(todo_values, dtype=object), format=fmt, errors="coerce").to_numpy()
         hit = ~np.isnat(parsed)
-        out[left[hit]] = parsed[hit]
-        left, values = left[~hit], values[~hit]
-    return left, pd.Series(values, dtype=object)
+        out[todo[hit]] = parsed[hit]
+        todo, todo_values = todo[~hit], todo_values[~hit]
+    unread = np.isnat(out[left])
+    return left[unread], pd.Series(values[unread], dtype=object)
 
 
 def parse_date(text: pd.Series, month_or_quarter: str | None = None) -> pd.Series:
@@ -225,32 +232,35 @@ def parse_timestamp(text: pd.Series) -> pd.Series:
     return pd.Series(out, index=text.index)
 
 
-def _full_year(text: pd.Series) -> pd.Series:
-    year = pd.to_numeric(text, errors="coerce")
-    return year.where(year >= 100, 2000 + year)
+def _full_year(digits: str) -> int:
+    year = int(digits)
+    return year if year >= 100 else 2000 + year
 
 
 def _month_or_quarter(text: pd.Series, *, end: bool) -> pd.Series:
     """'Mar-23' -> 2023-03-01 (start) or 2023-03-31 (end); 'Q4 22/23' (January-March 2023: UK
-    financial quarters start in April) -> 2023-01-01 or 2023-03-31. Anything else -> NaT."""
-    low = text.str.lower().str.strip()
-    month = low.str.extract(MONTH_TEXT)
-    # Months since year 0 of the period's first month, and how many months it spans.
-    first = _full_year(month[1]) * 12 + month[0].map(MONTH_PREFIXES) - 1
-    span = pd.Series(1, index=text.index)
-    quarter = low.str.extract(QUARTER_TEXT)
-    fy = _full_year(quarter[1])
-    is_quarter = quarter[0].notna() & (_full_year(quarter[2]) == fy + 1)
-    first = first.where(~is_quarter, fy * 12 + 3 * pd.to_numeric(quarter[0], errors="coerce"))
-    span = span.where(~is_quarter, 3)
-    month_index = (first + span - 1) if end else first
-    ok = month_index.notna()
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    if ok.any():
-        m = month_index[ok].astype(int)
-        days = pd.to_datetime(pd.DataFrame({"year": m // 12, "month": m % 12 + 1, "day": 1}))
-        out[ok] = days + pd.offsets.MonthEnd(0) if end else days
-    return out
+    financial quarters start in April) -> 2023-01-01 or 2023-03-31. Anything else, or a day
+    datetime64[ns] cannot hold ('Mar-2500'), -> NaT. Worked out once per distinct text."""
+    days = {value: _period_day(value, end=end) for value in pd.unique(text)}
+    return pd.Series([days[value] for value in text], index=text.index, dtype="datetime64[ns]")
+
+
+def _period_day(value: str, *, end: bool) -> pd.Timestamp:
+    low = value.lower().strip()
+    first, span = None, 1  # months since year 0 of the period's first month, and how many it spans
+    if (month := re.search(MONTH_TEXT, low)) and month[1] in MONTH_PREFIXES:
+        first = _full_year(month[2]) * 12 + MONTH_PREFIXES[month[1]] - 1
+    quarter = re.search(QUARTER_TEXT, low)
+    if quarter and _full_year(quarter[3]) == _full_year(quarter[2]) + 1:
+        first, span = _full_year(quarter[2]) * 12 + 3 * int(quarter[1]), 3
+    if first is None:
+        return pd.NaT
+    year, month_0 = divmod(first + span - 1 if end else first, 12)
+    if not 1 <= year <= 9999:
+        return pd.NaT
+    day = pd.Timestamp(year, month_0 + 1, 1)
+    day = day + pd.offsets.MonthEnd(0) if end else day
+    return day if pd.Timestamp.min <= day <= pd.Timestamp.max else pd.NaT  # datetime64[ns]'s range
 
 
 def parse_boolean(text: pd.Series) -> pd.Series:
@@ -285,8 +295,8 @@ def parse_category(text: pd.Series, column: Column) -> pd.Series:
 
 
 def parse_integer(text: pd.Series) -> pd.Series:
-    values = parse_decimal(text)
-    return values.where(values.isna() | (values == values.round()))
+    values = parse_decimal(text).to_numpy()
+    return pd.Series(np.where(values == np.round(values), values, np.nan), index=text.index)
 
 
 def gss_symbol(text: pd.Series) -> pd.Series:
