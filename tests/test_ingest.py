@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -170,6 +171,30 @@ def test_same_identifier_gives_the_same_hash_so_sources_still_link(tmp_path):
     a = pseudonymise_values(pd.Series(["E123 ", "e123", ""]), key)
     assert a[0] == a[1] and a[2] == ""
     assert pseudonymise_values(pd.Series(["E123"]), b"other")[0] != a[0]
+
+
+@pytest.mark.parametrize("key", [b"k", b"x" * 64, b"a key longer than SHA-256's block of 64 bytes " * 3])
+def test_pseudonyms_are_pythons_hmac_of_the_trimmed_case_folded_value_whatever_the_script(key):
+    """ASCII values are hashed in DuckDB (HMAC written out with its SHA-256), the rest by Python's
+    hmac: both must give hmac.digest(key, value.strip().casefold()) exactly, or the same person
+    would get two pseudonyms across loads. Keys longer than a block are hashed first (RFC 2104)."""
+    import hmac
+    import random
+    import string
+
+    import pandas as pd
+    from observatory.ingest.pseudonymise import pseudonymise_values
+
+    rng = random.Random(4)
+    alphabet = string.printable + "ßẞİıÅéΣς\u00a0\u2003\u3000\u0661\u0662\x1c\x1f\x00"
+    values = ["".join(rng.choices(alphabet, k=rng.randint(0, 12))) for _ in range(3000)]
+    values += [" A123 ", "a123", "STRASSE", "Straße", "\u00a0x\u00a0", "", "   ", None]
+    expected = [
+        hmac.digest(key, v.strip().casefold().encode(), "sha256").hex() if v and v.strip() else ""
+        for v in values
+    ]
+    for dtype in ("string[pyarrow]", object):
+        assert pseudonymise_values(pd.Series(values, dtype=dtype), key).tolist() == expected
 
 
 def test_pseudonymisation_refuses_to_run_without_a_key_outside_demo_mode(monkeypatch):
@@ -548,6 +573,34 @@ def test_a_missing_key_in_a_worker_process_stops_the_load_before_anything_is_wri
     file, outcome = next(load_files(con, CONTRACT, files, demo=False, workers=2))
     assert file == files[0] and isinstance(outcome, MissingKeyError)
     assert con.execute("select count(*) from raw.load_log").fetchall() == [(0,)]
+
+
+def test_a_source_checkpoints_once_after_its_files_and_restores_the_threshold(tmp_path):
+    """Each file commits on its own, but the warehouse is checkpointed once a source (not at every
+    commit, half the writer's time at London scale): the files' rows are in the WAL until the end,
+    then in the database file, and the checkpoint threshold is the caller's again."""
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("set checkpoint_threshold = '20MB'")
+    threshold = "select current_setting('checkpoint_threshold')"
+    (callers,) = con.execute(threshold).fetchone()
+    files = [
+        write_csv(
+            tmp_path / f"pay_{year}.csv",
+            [hr_row(f"E{i}", "WBRI", 20 + i, date=f"31/03/{year}") for i in range(3)],
+        )
+        for year in (2022, 2023, 2024)
+    ]
+    wal = Path(f"{path}.wal")
+    loading = load_files(con, CONTRACT, files, demo=True, workers=1)
+    assert next(loading)[1].status == "loaded"
+    assert wal.exists() and wal.stat().st_size > 0  # committed, not yet checkpointed
+    assert con.execute(threshold).fetchone()[0] != callers
+    assert [r.status for _, r in loading] == ["loaded", "loaded"]
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert con.execute(threshold).fetchone()[0] == callers
+    con.close()
+    assert duckdb.connect(str(path)).execute("select count(*) from raw.hr_payroll").fetchall() == [(9,)]
 
 
 def test_blank_means_empty_null_or_only_spaces_whatever_the_cell_holds():
