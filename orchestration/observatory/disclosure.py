@@ -382,10 +382,10 @@ class System:
 
     def members_of_cell(self, cell: int) -> np.ndarray:
         """Every cell sharing an equation with `cell`."""
-        by_cell, incidence = self.by_cell, self.incidence
+        by_cell = self.by_cell
         equations = by_cell.indices[by_cell.indptr[cell] : by_cell.indptr[cell + 1]]
-        rows = [incidence.indices[incidence.indptr[e] : incidence.indptr[e + 1]] for e in equations.tolist()]
-        return np.unique(np.concatenate(rows)) if rows else np.zeros(0, incidence.indices.dtype)
+        rows = [self.members(e) for e in equations.tolist()]
+        return np.unique(np.concatenate(rows)) if rows else np.zeros(0, self.incidence.indices.dtype)
 
     def members(self, equation: int) -> np.ndarray:
         """The cells of an equation, in the matrix's order (a slice: scipy's row indexing costs more)."""
