@@ -161,6 +161,8 @@ def test_the_incremental_refresh_runs_the_changed_source_and_downstream_and_neve
     assert before.splitlines()[:-1] == after.splitlines() and after.endswith(newline)
     assert not os.path.samefile(changed, cached)
     assert bench_from_demo_run["results"]["summary"]["incremental_share"] == pytest.approx(1.0, rel=0.05)
+    assert inc["steps"]["raw__stop_search"] > 0
+    assert any(step.startswith("observatory_dbt_assets") for step in inc["steps"])
 
 
 def test_the_readme_table_is_regenerated_between_its_markers(bench_from_demo_run):

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from conftest import HR_HEADER, hr_row, write_csv
 from observatory.contracts import get_contract, parse_contract
-from observatory.ingest.load import check_file, ensure_tables, load_file, load_files
+from observatory.ingest.load import check_file, check_files, ensure_tables, load_file, load_files
 from observatory.ingest.parsing import EXCEL_ERROR_RULE
 from observatory.ingest.pseudonymise import MissingKeyError, resolve_key
 from observatory.ingest.readers import ExtractError, read_extract
@@ -564,6 +564,112 @@ def test_files_checked_in_worker_processes_load_exactly_as_one_at_a_time(tmp_pat
     # Run again: every file is known by its checksum, so nothing is read or written.
     _, again = _load_in(tmp_path, files, 2, demo=True)
     assert [o[1].split(":")[0] for o in again] == ["skipped", "skipped", "ExtractError", "skipped", "skipped"]
+
+
+def _outcomes(checked):
+    """What each file's check gave, comparable with ==: frames as records, errors as text."""
+    out = []
+    for file, outcome in checked:
+        if isinstance(outcome, Exception):
+            out.append((file.name, f"{type(outcome).__name__}: {outcome}"))
+            continue
+        validated, result = outcome
+        loaded = validated.loaded.astype(object).where(validated.loaded.notna(), None)
+        quarantine = validated.quarantine.astype(object)
+        out.append(
+            (
+                file.name,
+                loaded.to_dict("records"),
+                quarantine.to_dict("records"),
+                validated.rows_in,
+                validated.rows_quarantined,
+                validated.rule_counts,
+                result.periods,
+            )
+        )
+    return out
+
+
+def test_files_validated_together_give_each_file_what_it_gives_alone(tmp_path):
+    """Small files are validated in one pass (a pass costs ~50 ms whatever its rows): each file must
+    still get exactly its own rows, quarantine, counts and errors, and a unique key repeated in
+    another file of the pass is no duplicate."""
+    duplicated = [*good_rows(4), good_rows(1)[0]]  # E0 twice in one file: a duplicate
+    broken = good_rows(30)
+    broken[3][6], broken[7][1], broken[9][2] = "thirty", "31/02/2024", "#N/A"
+    mostly_bad = good_rows(4)
+    for r in mostly_bad[:3]:
+        r[6] = "n/a"
+    missing_column = [r[:6] + r[7:] for r in good_rows(2)]
+    files = [
+        write_csv(tmp_path / "a.csv", good_rows(3)),
+        write_csv(tmp_path / "b_same_people.csv", good_rows(3)),  # the same keys as a.csv: fine
+        write_csv(tmp_path / "c_duplicated.csv", duplicated),
+        write_csv(tmp_path / "d_broken.csv", broken),
+        write_csv(tmp_path / "e_rejected.csv", mostly_bad),
+        write_csv(
+            tmp_path / "f_no_hours.csv",
+            missing_column,
+            header=[h for h in HR_HEADER if h != "Contracted Hours"],
+        ),
+        write_csv(tmp_path / "g_empty.csv", []),
+        write_csv(tmp_path / "h_2023.csv", [hr_row("E1", "WBRI", 20, date="31/03/2023")]),
+    ]
+    together = _outcomes(check_files(CONTRACT, [(f, None) for f in files], demo=True))
+    alone = _outcomes([o for f in files for o in check_files(CONTRACT, [(f, None)], demo=True)])
+    assert together == alone
+    by_file = {o[0]: o for o in together}
+    assert len(by_file["a.csv"][1]) == 3 and not by_file["b_same_people.csv"][2]
+    assert [q["rule"] for q in by_file["c_duplicated.csv"][2]] == [
+        "unique: a second row for the same employee_id, snapshot_date"
+    ]
+    assert {q["source_row"] for q in by_file["d_broken.csv"][2]} == {5, 9, 11}
+    assert "ExtractError" in by_file["e_rejected.csv"][1] and "not loaded" in by_file["e_rejected.csv"][1]
+    assert "weekly_hours" in by_file["f_no_hours.csv"][1]
+    assert by_file["g_empty.csv"][1:4] == ([], [], 0)
+    assert by_file["h_2023.csv"][-1] == ["2023-03-31"]
+
+
+def test_a_pass_that_fails_validates_its_files_one_by_one(tmp_path, monkeypatch):
+    """Should validating files together ever raise, each is validated alone, so an error is its own
+    file's and the others still load."""
+    files = [write_csv(tmp_path / f"pay_{i}.csv", good_rows(2 + i)) for i in range(3)]
+    expected = _outcomes(check_files(CONTRACT, [(f, None) for f in files], demo=True))
+
+    def fails(*_args):
+        raise RuntimeError("validation failed")
+
+    monkeypatch.setattr("observatory.ingest.load.validate_together", fails)
+    assert _outcomes(check_files(CONTRACT, [(f, None) for f in files], demo=True)) == expected
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_batches_of_any_size_load_what_files_one_at_a_time_load(tmp_path, monkeypatch, workers):
+    """The writer takes files in order whatever the batches they were checked in."""
+    files = [
+        write_csv(tmp_path / "inbox" / "a_2023.csv", [hr_row("E1", "WBRI", 20, date="31/03/2023")]),
+        write_csv(tmp_path / "inbox" / "b_2024_v1.csv", good_rows(5)),
+        write_csv(tmp_path / "inbox" / "c_rejected.csv", [[*r[:6], "n/a", *r[7:]] for r in good_rows(3)]),
+        write_csv(tmp_path / "inbox" / "d_2024_v2.csv", good_rows(2)),  # replaces b's period
+    ]
+    tables = ("raw.hr_payroll", "raw.quarantine", "raw.load_log")
+    seen = {}
+    for batch_bytes in (1, 10**9):
+        monkeypatch.setattr("observatory.ingest.load.BATCH_BYTES", batch_bytes)
+        con = duckdb.connect(str(tmp_path / f"b{batch_bytes}.duckdb"))
+        outcomes = [
+            getattr(r, "status", type(r).__name__)
+            for _, r in load_files(con, CONTRACT, files, demo=True, workers=workers)
+        ]
+        assert outcomes == ["loaded", "loaded", "ExtractError", "loaded"]
+        seen[batch_bytes] = {
+            t: con.execute(f"select * exclude (loaded_at) from {t} order by all").fetchall()
+            if t != "raw.hr_payroll"
+            else con.execute(f"select * exclude (_loaded_at) from {t} order by all").fetchall()
+            for t in tables
+        }
+    assert seen[1] == seen[10**9]
+    assert len(seen[1]["raw.hr_payroll"]) == 3
 
 
 def test_a_missing_key_in_a_worker_process_stops_the_load_before_anything_is_written(tmp_path, monkeypatch):

@@ -452,6 +452,34 @@ def test_youth_justice_xlsx_report_with_title_and_total_rows(tmp_path):
     assert result.rows_in == 12 == result.rows_loaded + result.rows_quarantined
 
 
+def _outcome(case: int, outcome_date: str, outcome="Referral Order"):
+    return [case, 70000 + case, 15, "Male", "White: Irish", "Robbery", "01/05/2024", outcome, outcome_date,
+            "Yes", "No remand", "No", "No"]  # fmt: skip
+
+
+def test_a_corrected_youth_justice_file_under_the_same_name_withdraws_an_outcome(tmp_path):
+    """Youth justice replaces by file name (``replaces: file_name``): the corrected year's file takes
+    the place of the file of its name, so an outcome withdrawn from it goes, even on a day no other
+    outcome has; the other year's file, whose dates the correction overlaps, keeps its rows."""
+    con = duckdb.connect()
+    contract = CONTRACTS["youth_justice"]
+    year = [_outcome(1, "10/06/2024"), _outcome(2, "11/07/2024"), _outcome(3, "12/08/2024", "Fine")]
+    # Last year's file, sent late: an outcome dated in this year's months.
+    earlier = _write(tmp_path / f"yj_{AUTHORITY}_2023-24.csv", YJ_HEADER, [_outcome(9, "11/07/2024")])
+    path = _write(tmp_path / f"yj_{AUTHORITY}_2024-25.csv", YJ_HEADER, year)
+    for file in (earlier, path):
+        assert load_file(con, contract, file, demo=True).status == "loaded"
+    _write(path, YJ_HEADER, year[:2])  # the Fine withdrawn: its day, 12/08/2024, has no other outcome
+    assert load_file(con, contract, path, demo=True).status == "loaded"
+    held = con.execute(
+        "select _source_file, list(outcome order by outcome_date) from raw.youth_justice"
+        " group by 1 order by 1"
+    ).fetchall()
+    assert held == [(earlier.name, ["Referral Order"]), (path.name, ["Referral Order", "Referral Order"])]
+    log = con.execute("select file_name, rows_in, superseded from raw.load_log order by all").fetchall()
+    assert log == [(earlier.name, 1, False), (path.name, 2, False), (path.name, 3, True)]
+
+
 def test_a_file_without_an_authority_needs_one_configured(tmp_path, monkeypatch):
     use_data_dir(monkeypatch, tmp_path / "real", authority=None, key="a-real-secret", demo=False)
     rows = [_episode("C1")]

@@ -44,6 +44,7 @@ from observatory import config
 from observatory.contracts import GSS_SYMBOLS
 from observatory.parallel import map_in_processes
 from observatory.site.publish import publish
+from observatory.site.snapshot import ident
 
 SCHEMA = "publish"
 BUILDS_DIRNAME = "export-builds"
@@ -242,7 +243,7 @@ def ordered_select(table: str, first: Sequence[str] = ()) -> str:
     table in), then every column, so rows tied on ``first`` are never reordered between runs."""
     if not first:
         return f'select * from {SCHEMA}."{table}" order by all'
-    columns = ", ".join('"' + c.replace('"', '""') + '"' for c in first)
+    columns = ", ".join(ident(c) for c in first)
     return f'select * from {SCHEMA}."{table}" order by {columns}, columns(*)'
 
 

@@ -43,6 +43,7 @@ from observatory.contracts import Contract, load_contracts
 from observatory.ingest.parsing import blank, parse_date
 from observatory.ingest.readers import ExtractError, read_extract
 from observatory.site.publish import BUILDS_DIRNAME as SITE_BUILDS
+from observatory.site.snapshot import ident
 
 TOKEN = re.compile(r"[0-9A-Za-z\u00c0-\u024f@.'\u2019/+-]+")
 TOKEN_EDGES = ".'\u2019/+-"
@@ -244,10 +245,6 @@ def _hits(matcher: Matcher, text: str, where: str) -> list[Hit]:
     return [Hit(where, matcher.forms[f], mask(f)) for f in dict.fromkeys(matcher.find(text))]
 
 
-def _quoted(*parts: str) -> str:
-    return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
-
-
 def scan_database(
     database: Path,
     matcher: Matcher,
@@ -278,8 +275,8 @@ def scan_database(
         for (schema, table), names in by_table.items():
             if not names:
                 continue
-            lists = ", ".join(f"list(distinct cast({_quoted(c)} as varchar))" for c in names)
-            row = con.execute(f"select {lists} from {_quoted(schema, table)}").fetchone()
+            lists = ", ".join(f"list(distinct cast({ident(c)} as varchar))" for c in names)
+            row = con.execute(f"select {lists} from {ident(schema)}.{ident(table)}").fetchone()
             for column, values in zip(names, row, strict=True):
                 where = f"{label} {schema}.{table}.{column}"
                 for value in values or ():
@@ -395,8 +392,8 @@ def check_raw(warehouse: Path, contracts: dict[str, Contract] | None = None) -> 
                 if (name, column) not in present:
                     continue
                 bad = con.execute(
-                    f"select count(*) from raw.{_quoted(name)} where {_quoted(column)} <> '' "
-                    f"and not regexp_full_match({_quoted(column)}, '{HASH}')"
+                    f"select count(*) from raw.{ident(name)} where {ident(column)} <> '' "
+                    f"and not regexp_full_match({ident(column)}, '{HASH}')"
                 ).fetchone()[0]
                 if bad:
                     problems.append(f"raw.{name}.{column}: {bad} value(s) are not 64-hex keyed hashes")

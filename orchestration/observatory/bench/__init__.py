@@ -242,6 +242,12 @@ def run_bench(
                     source=incremental_source,
                     file=changed.name,
                     share_of_full=round(incremental.seconds / full.seconds, 3),
+                    # Where the incremental time goes: each step that ran, by its wall seconds.
+                    steps={
+                        step: round(seconds, 1)
+                        for step in incremental.events.steps
+                        if (seconds := incremental.events.seconds(step)) is not None
+                    },
                 )
             )
     summary = summarise(stages, floor, full, incremental)

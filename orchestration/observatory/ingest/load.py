@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -25,10 +25,12 @@ from observatory import config, crashpoints
 from observatory.contracts import Contract
 from observatory.ingest.parsing import excel_error
 from observatory.ingest.pseudonymise import protect, resolve_key
-from observatory.ingest.readers import ROW_COLUMN, ExtractError, read_extract
-from observatory.ingest.validate import Validated, validate
+from observatory.ingest.readers import ROW_COLUMN, ExtractError, RawExtract, read_extract
+from observatory.ingest.validate import Validated, validate, validate_together
 from observatory.migrations import META_COLUMNS, upgrade
 from observatory.parallel import process_pool
+
+T = TypeVar("T")
 
 
 def sha256(file: Path) -> str:
@@ -63,6 +65,63 @@ def check_file(
 ) -> tuple[Validated, FileResult]:
     """Read, protect and validate one file without loading it (``observatory check`` uses this);
     ``digest``: its checksum, when the caller has it already."""
+    ((_, outcome),) = check_files(contract, [(file, digest)], demo=demo)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+Checked = tuple[Validated, FileResult] | Exception
+
+
+def check_files(
+    contract: Contract, files: list[tuple[Path, str | None]], *, demo: bool
+) -> list[tuple[Path, Checked]]:
+    """``check_file`` for each of ``files`` (with its checksum, or None), in order: each read and
+    protected on its own, all validated in one pass (``validate_together``: a file's result is what it
+    would be alone, and a small file's validation is mostly the fixed cost of a pass). A file's
+    outcome is its result or the exception that kept it out."""
+    read = [_attempt(partial(_read, contract, file, demo, digest)) for file, digest in files]
+    ok = [r for r in read if not isinstance(r, Exception)]
+    clock = time.perf_counter()
+    try:
+        together: list[Validated | Exception] = list(validate_together(contract, [e for e, _ in ok]))
+    except Exception:  # a file that breaks validation itself: each alone, so the error is its own
+        together = [_attempt(partial(validate, contract, extract)) for extract, _ in ok]
+    seconds = time.perf_counter() - clock
+    rows = sum(len(extract.frame) for extract, _ in ok)
+    checked = iter(together)
+    outcomes: list[tuple[Path, Checked]] = []
+    for (file, _), was_read in zip(files, read, strict=True):
+        if isinstance(was_read, Exception):
+            outcomes.append((file, was_read))
+            continue
+        extract, result = was_read
+        validated = next(checked)
+        # The pass's seconds shared by rows, so `make bench` can still compare a source's validation
+        # with its reading.
+        share = len(extract.frame) / rows if rows else 1 / len(ok)
+        result.seconds["validate"] = seconds * share
+        outcomes.append(
+            (
+                file,
+                validated
+                if isinstance(validated, Exception)
+                else _attempt(partial(_checked, contract, extract, validated, result)),
+            )
+        )
+    return outcomes
+
+
+def _attempt(step: Callable[[], T]) -> T | Exception:
+    try:
+        return step()
+    except Exception as exc:  # the file's outcome: the caller names the file and goes on, or stops
+        return exc
+
+
+def _read(contract: Contract, file: Path, demo: bool, digest: str | None) -> tuple[RawExtract, FileResult]:
+    """Read and pseudonymise one file."""
     clock = time.perf_counter()
     result = FileResult(file=file, sha256=digest or sha256(file), status="checked")
     result.seconds["checksum"] = time.perf_counter() - clock
@@ -75,8 +134,15 @@ def check_file(
     for name in contract.identifiers:  # an Excel error (#N/A) is no one's id: kept, so it is quarantined
         extract.frame[name] = extract.frame[name].mask(excel_error(raw[name]), raw[name])
     result.seconds["protect"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    validated = validate(contract, extract)
+    return extract, result
+
+
+def _checked(
+    contract: Contract, extract: RawExtract, validated: Validated, result: FileResult
+) -> tuple[Validated, FileResult]:
+    """A validated file's result, or ExtractError when it cannot load: no authority to give its rows,
+    or too many of them broken."""
+    file = extract.file
     if _has(contract, "authority_code"):
         default = config.authority_code()
         auth = validated.loaded["authority_code"]
@@ -88,7 +154,6 @@ def check_file(
                     f"an authority_code column, or {config.AUTHORITY_ENV} set to the council's code",
                 )
             validated.loaded["authority_code"] = auth.fillna(default)
-    result.seconds["validate"] = time.perf_counter() - clock
     result.rows_in = validated.rows_in
     result.rows_loaded = validated.rows_loaded
     result.rows_quarantined = validated.rows_quarantined
@@ -176,10 +241,11 @@ def load_files(
     """Load files in the order given, yielding each file with its result, or the exception that kept
     it out (an ExtractError names the file and the problem). The caller decides whether to go on.
 
-    Reading, pseudonymising and validating (``check_file``) need no warehouse, so they run in up to
-    ``workers`` processes (default: one per core, when the files are big enough to repay starting
-    them), a few files ahead of the one writer, this process: each file still loads in its own
-    transaction and in order, so a later file for a period replaces an earlier one as before."""
+    Reading, pseudonymising and validating (``check_files``, in batches of consecutive files up to
+    ``BATCH_BYTES``) need no warehouse, so they run in up to ``workers`` processes (default: one per
+    core, when the files are big enough to repay starting them), a few batches ahead of the one
+    writer, this process: each file still loads in its own transaction and in order, so a later file
+    for a period replaces an earlier one as before."""
     ensure_tables(con, contract)
     with _one_checkpoint(con):
         yield from _load_files(con, contract, files, demo=demo, workers=workers)
@@ -218,49 +284,82 @@ def _load_files(
         hashing[file] = time.perf_counter() - clock
         seconds = {"checksum": hashing[file]}
         todo.append((file, digest, FileResult(file, digest, "skipped", seconds=seconds) if skipped else None))
-    new = [file for file, _, decided in todo if decided is None]
+    new = [(file, digest) for file, digest, decided in todo if decided is None]
     if workers is None:
-        workers = config.cores() if _estimated_seconds(new) > PARALLEL_ABOVE_SECONDS else 1
+        workers = config.cores() if _estimated_seconds([f for f, _ in new]) > PARALLEL_ABOVE_SECONDS else 1
     workers = max(1, min(workers, len(new)))
+    batches = _batches(new)
 
-    def outcome(file: Path, digest: str, checked: Callable[[], tuple[Validated, FileResult]]):
-        try:
-            validated, result = checked()
-            result.seconds["checksum"] = hashing[file]  # check_file was given the digest
-            return _write(con, contract, file, digest, validated, result)
-        except Exception as exc:  # the caller names the file and goes on, or stops
-            return exc
+    def outcome(file: Path, digest: str, checked: Checked) -> FileResult | Exception:
+        if isinstance(checked, Exception):
+            return checked
+        validated, result = checked
+        result.seconds["checksum"] = hashing[file]  # check_file was given the digest
+        return _attempt(partial(_write, con, contract, file, digest, validated, result))
 
-    if workers == 1:
-        for file, digest, decided in todo:
-            yield (
-                file,
-                decided
-                or outcome(file, digest, partial(check_file, contract, file, demo=demo, digest=digest)),
-            )
-        return
-    with process_pool(workers) as pool:
-        pending: deque[tuple[Path, str, FileResult | Exception | Future]] = deque()
-        queue = iter(todo)
+    with process_pool(workers) if workers > 1 else nullcontext() as pool:
+        # A batch's outcomes, by batch number: checked in a worker (a Future) or here, when needed.
+        checking: dict[int, Future | list[tuple[Path, Checked]]] = {}
+        submitted = 0
         try:
-            while True:
-                # At most two files a worker in flight: checked files wait in memory for the writer.
-                while sum(isinstance(p, Future) for *_, p in pending) < 2 * workers:
-                    if (item := next(queue, None)) is None:
-                        break
-                    file, digest, decided = item
-                    checking = decided or pool.submit(check_file, contract, file, demo=demo, digest=digest)
-                    pending.append((file, digest, checking))
-                if not pending:
-                    return
-                file, digest, checked = pending.popleft()
-                if isinstance(checked, Future):
-                    checked = outcome(file, digest, checked.result)
-                yield file, checked
+            position = 0  # the next undecided file's place in ``new``, and so in its batch
+            for file, digest, decided in todo:
+                if decided is not None:
+                    yield file, decided
+                    continue
+                number, index = batches.where[position]
+                position += 1
+                # At most two batches a worker in flight: checked files wait in memory for the writer.
+                while pool is not None and submitted < min(number + 2 * workers, len(batches.files)):
+                    checking[submitted] = pool.submit(
+                        check_files, contract, batches.files[submitted], demo=demo
+                    )
+                    submitted += 1
+                if number not in checking:
+                    checking[number] = check_files(contract, batches.files[number], demo=demo)
+                if isinstance(checking[number], Future):
+                    checking[number] = _attempt(checking[number].result)
+                outcomes = checking[number]
+                if index == len(batches.files[number]) - 1:
+                    del checking[number]  # the batch's last file: its frames can go
+                if isinstance(outcomes, Exception):  # the worker died: each of its files says so
+                    yield file, outcomes
+                    continue
+                yield file, outcome(file, digest, outcomes[index][1])
         finally:
-            for *_, checked in pending:  # the caller stopped (a missing key): drop what is queued
+            for checked in checking.values():  # the caller stopped (a missing key): drop what is queued
                 if isinstance(checked, Future):
                     checked.cancel()
+
+
+# Files are validated in batches of up to about this many bytes (``validate_together``): a pass
+# over a batch costs a fixed ~50 ms however few its rows, and a batch of big files would hold back
+# the writer and the other worker.
+BATCH_BYTES = 4_000_000
+
+
+@dataclass
+class _Batches:
+    files: list[list[tuple[Path, str]]]  # each batch's files with their checksums, in load order
+    where: list[tuple[int, int]]  # for each file, its batch and its place in it
+
+
+def _batches(files: list[tuple[Path, str]]) -> _Batches:
+    """Consecutive files in batches of up to ``BATCH_BYTES`` (a bigger file alone)."""
+    batches = _Batches([], [])
+    size = 0
+    for file, digest in files:
+        try:
+            bytes_ = file.stat().st_size
+        except OSError:  # gone since it was hashed: its read says so
+            bytes_ = 0
+        if not batches.files or (size and size + bytes_ > BATCH_BYTES):
+            batches.files.append([])
+            size = 0
+        batches.files[-1].append((file, digest))
+        batches.where.append((len(batches.files) - 1, len(batches.files[-1]) - 1))
+        size += bytes_
+    return batches
 
 
 def _write(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import gt, lt
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -135,9 +136,12 @@ class Validated:
         return len(self.loaded)
 
 
-def _failures(contract: Contract, frame: pd.DataFrame, parsed: Parser, errors: Parser) -> pd.DataFrame:
+def _failures(
+    contract: Contract, frame: pd.DataFrame, parsed: Parser, errors: Parser, part: np.ndarray
+) -> pd.DataFrame:
     """Failure cases as (index, column_name, value, rule). Values go through object before str:
-    pandas' str of an Arrow string that is a NUL character alone is '', and the quarantine shows the cell."""
+    pandas' str of an Arrow string that is a NUL character alone is '', and the quarantine shows the cell.
+    ``part``: the extract each row is from (``validate_together``); a key repeats only within one."""
     try:
         pandera_schema(contract, parsed, errors).validate(frame, lazy=True)
         failures = pd.DataFrame(columns=["index", "column_name", "value", "rule"])
@@ -153,7 +157,8 @@ def _failures(contract: Contract, frame: pd.DataFrame, parsed: Parser, errors: P
         )
     if contract.unique_key:
         key_cols = list(contract.unique_key)
-        dup = _key_values(contract, frame, key_cols, parsed).duplicated(keep="first")
+        keys = _key_values(contract, frame, key_cols, parsed)
+        dup = keys.assign(**{"(extract)": part}).duplicated(keep="first")
         # A key holding an Excel error is quarantined for that: '#N/A' twice is no duplicate.
         dup &= ~pd.concat([errors(frame[k], contract.column(k)) for k in key_cols], axis=1).any(axis=1)
         if dup.any():
@@ -242,11 +247,45 @@ def _cross_column_failures(contract: Contract, frame: pd.DataFrame, parsed: Pars
 
 
 def validate(contract: Contract, extract: RawExtract) -> Validated:
-    frame = extract.frame
+    return validate_together(contract, [extract])[0]
+
+
+def validate_together(contract: Contract, extracts: list[RawExtract]) -> list[Validated]:
+    """Each extract validated as if alone, in one pass over all their rows: every rule is a cell's
+    or a row's own, and a unique key repeats only within an extract. A pass has a fixed cost (some
+    50 ms: pandera's and pandas' calls per column and rule) that dwarfs a small file's rows, and a
+    source may send hundreds of small files (``make bench``: 20 population files 1,415 ms one at a
+    time, 113 ms together)."""
+    if not extracts:
+        return []
+    frame = pd.concat([e.frame for e in extracts], ignore_index=True)
+    part = np.repeat(np.arange(len(extracts)), [len(e.frame) for e in extracts])
     parsed, errors = _parse_once(), _errors_once()
-    failures = _failures(contract, frame, parsed, errors)
+    failures = _failures(contract, frame, parsed, errors, part)
     failures["index"] = failures["index"].astype(int)
     failures["source_row"] = frame.loc[failures["index"], ROW_COLUMN].to_numpy()
+    failures["part"] = part[failures["index"].to_numpy()]
+
+    good = frame.drop(index=failures["index"].unique())
+    typed = pd.DataFrame(index=good.index)
+    for c in contract.loaded_columns:
+        once = parsed(frame[c.name], c).loc[good.index]  # parsed already, for the rules
+        for name, values in typed_outputs(good[c.name], c, once).items():
+            typed[name] = values
+    typed[ROW_COLUMN] = good[ROW_COLUMN].astype("int64")
+
+    # The frame is the extracts one after another, so each one's rows are a slice of it.
+    ends = np.searchsorted(part[good.index.to_numpy()], np.arange(len(extracts)), side="right")
+    starts = np.concatenate([[0], ends[:-1]])
+    by_part = dict(tuple(failures.groupby("part")))
+    return [
+        _validated(extract, by_part.get(i, failures.iloc[:0]), typed.iloc[start:end])
+        for i, (extract, start, end) in enumerate(zip(extracts, starts, ends, strict=True))
+    ]
+
+
+def _validated(extract: RawExtract, failures: pd.DataFrame, typed: pd.DataFrame) -> Validated:
+    """One extract's result from its rule failures and its typed good rows."""
     malformed = pd.DataFrame(
         [
             (row, column, value, f"malformed row: {problem}")
@@ -258,16 +297,8 @@ def validate(contract: Contract, extract: RawExtract) -> Validated:
     quarantine = quarantine.sort_values(["source_row", "column_name", "rule"], kind="stable")
     quarantine = quarantine.reset_index(drop=True)
 
-    good = frame.drop(index=failures["index"].unique())
-    typed = pd.DataFrame(index=good.index)
-    for c in contract.loaded_columns:
-        once = parsed(frame[c.name], c).loc[good.index]  # parsed already, for the rules
-        for name, values in typed_outputs(good[c.name], c, once).items():
-            typed[name] = values
-    typed[ROW_COLUMN] = good[ROW_COLUMN].astype("int64")
-
     # A record is a row of the frame (one line, or one cell of a melted wide line) or a malformed line.
-    rows_in = len(frame) + len(extract.malformed_rows)
+    rows_in = len(extract.frame) + len(extract.malformed_rows)
     bad = failures["index"].nunique() + len(extract.malformed_rows)
     by_rule = pd.concat(
         [
