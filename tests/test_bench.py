@@ -204,6 +204,10 @@ def test_targets_are_judged_on_the_newest_results_of_their_scale(tmp_path):
     judged = {t["figure"]: t for t in results.judge("london", failed)}
     assert judged["incremental_share"]["met"] is False and "FAILURE" in judged["incremental_share"]["failed"]
     assert judged["validate_over_read"]["met"] is True  # the full refresh succeeded
+    # The README says what the results file says.
+    (tmp_path / "2026-11-21-london-h.json").write_text(json.dumps({**new, "summary": failed}))
+    block = results.readme_block(tmp_path, tmp_path / "README.md")
+    assert "| 0.05 | **missed** (the refresh failed) |" in block
 
 
 def test_the_cache_is_reused_until_the_generator_changes(tmp_path, monkeypatch):

@@ -20,9 +20,12 @@ from observatory.disclosure import (
     Layout,
     System,
     _Gram,
+    attack_equations,
     audit,
     equations,
+    exact,
     protect,
+    relations,
 )
 from observatory.disclosure_tables import outcome_layout
 
@@ -491,3 +494,42 @@ def test_a_count_given_away_by_the_unknown_share_alone_withholds_the_share():
     # A layout that cannot withhold it leaves her exposed (and the audit says so).
     fixed = protect(cells, replace(layout, withhold_known=False), K).cells
     assert not fixed.loc[fixed["is_derived"], "is_secondary_suppressed"].any()
+
+
+# Irish Travellers (WIRT) have no code at the extended level, whose Roma code (WROG) covers WROM
+# only: "Gypsy/Roma/Traveller = its extended codes" leaves WIRT out.
+TRAVELLERS = members(
+    [("census", c, c) for c in ("WIRT", "WROM", "WBRI")]
+    + [("extended", "WROG", "WROM"), ("extended", "WBRI_ext", "WBRI")]
+    + [("custom", "traveller", a) for a in ("WIRT", "WROM")]
+    + [("all", "All", c) for c in ("WIRT", "WROM", "WBRI")]
+)
+
+
+def test_a_sum_that_adds_up_only_because_the_people_left_out_scored_nothing_is_no_attack():
+    """One Irish Traveller pupil scoring 0: "traveller = WROG" then holds for the points (30 = 30 + 0)
+    though not for the pupils (8 against 7). An attacker sees the counts disagree and cannot know the
+    points agree: that they do is the pupil's score itself. Used as a relation, it fixed WIRT's points
+    at 0 with no published cell to hide (England's Attainment 8, where the audit refused the
+    snapshot); it is no relation for the points, as it is none for the counts."""
+    n = {"WIRT": 1, "WROM": 7, "WBRI": 40}
+    points = {"WIRT": 0.0, "WROM": 30.0, "WBRI": 900.0}
+    groups = {
+        ("census", "WIRT"): ["WIRT"], ("census", "WROM"): ["WROM"], ("census", "WBRI"): ["WBRI"],
+        ("extended", "WROG"): ["WROM"], ("extended", "WBRI_ext"): ["WBRI"],
+        ("custom", "traveller"): ["WIRT", "WROM"], ("all", "All"): ["WIRT", "WROM", "WBRI"],
+    }  # fmt: skip
+    rows = [
+        (level, code, sum(n[a] for a in atoms), sum(points[a] for a in atoms))
+        for (level, code), atoms in groups.items()
+    ]
+    table = pd.DataFrame(rows, columns=["level", "code", "n", "points"]).assign(part="p")
+    layout = Layout(("part",), (Hierarchy("level", "code", TRAVELLERS),), ("n",), sums=("points",))
+    cells = table.assign(**{CELL: range(len(table))})
+    every = relations(cells, layout)
+    assert len(attack_equations(every, cells, layout, "points")) < len(exact(every, cells, "points"))
+    assert attack_equations(every, cells, layout, "n").equals(exact(every, cells, "n"))
+    result = protect(table, layout, K)
+    assert audit(published(result.cells, ("n", "points")), table, layout, K, "t") == []
+    hidden = result.cells.loc[result.cells["is_primary_suppressed"], ["level", "code"]]
+    assert ("census", "WIRT") in set(map(tuple, hidden.to_numpy()))

@@ -314,6 +314,24 @@ def exact(long: pd.DataFrame, cells: pd.DataFrame, column: str) -> pd.DataFrame:
     return long[long["equation"].isin(exact)].reset_index(drop=True)
 
 
+def attack_equations(long: pd.DataFrame, cells: pd.DataFrame, layout: Layout, column: str) -> pd.DataFrame:
+    """The relations an attacker can use on `column`: those exact in its true values (`exact`) and,
+    for a sum (layout.sums), exact in one of the counts too. A relation covers the same people for
+    every column: where it misses some (a custom group's part not in the table, a level without a
+    code for every atom: Gypsy/Roma/Traveller = the extended Roma codes, Irish Travellers left out),
+    the counts show it, but a sum still adds up when the people missed score 0. That coincidence is
+    the confidential value itself: an attacker cannot know it, and a relation kept for it determines
+    the hidden sum with no published cell to hide (Attainment 8, England scale). `cells` holds the
+    true values of `column` and of the layout's counts."""
+    eqs = exact(long, cells, column)
+    if column not in layout.sums or eqs.empty:
+        return eqs
+    held = set()
+    for count in layout.counts:
+        held |= set(exact(long, cells, count)["equation"].tolist())
+    return eqs[eqs["equation"].isin(held)].reset_index(drop=True)
+
+
 # --- The attack -----------------------------------------------------------------------------------
 
 
@@ -814,7 +832,10 @@ def _protect(cells: pd.DataFrame, layout: Layout, k: int, max_rounds: int | None
     small |= {c: is_primary & cells[c].notna().to_numpy() for c in layout.sums}
     partition = _partitions(cells, layout)
     every = relations(cells, layout)
-    systems = {c: System(exact(every, cells, c), n, partition) for c in [*layout.counts, *layout.sums]}
+    systems = {
+        c: System(attack_equations(every, cells, layout, c), n, partition)
+        for c in [*layout.counts, *layout.sums]
+    }
     cost = _cost(cells, layout)
     rounds = 0
     # Every round hides at least one more cell, so the rounds end by themselves. A cap on the rounds
@@ -958,6 +979,7 @@ def _audit_chunk(cells: pd.DataFrame, layout: Layout, k: int, table: str) -> lis
     derived = cells["_derived"]
     found = []
     every = relations(cells[[*key, CELL]], layout)
+    truths = cells[[CELL]].assign(**{c: cells[f"{c}_true"] for c in [*layout.counts, *layout.sums]})
     for place, column in enumerate([*layout.counts, *layout.sums]):
         true = cells[f"{column}_true"]
         shown = cells[column]
@@ -967,7 +989,7 @@ def _audit_chunk(cells: pd.DataFrame, layout: Layout, k: int, table: str) -> lis
             leak = Leak(table, cells.loc[i, key].to_dict(), column, true[i], shown[i], shown=True)
             found.append((place, cells.at[i, "_row"], leak))
         # Relations are those true in the data; the attacker knows the published values only.
-        system = System(exact(every, cells[[CELL]].assign(**{column: true}), column), len(cells))
+        system = System(attack_equations(every, truths, layout, column), len(cells))
         hidden = shown.isna().to_numpy()
         exposed = {c for c in system.determined(hidden) if small.iloc[c]}
         if exposed:

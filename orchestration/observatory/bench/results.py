@@ -209,8 +209,12 @@ def readme_block(results_dir: Path, readme: Path) -> str:
     ]
     for t in TARGETS:
         path, results = latest.get(t.scale, (None, None))
-        value = (results or {}).get("summary", {}).get(t.figure)
-        met = "not measured" if value is None else ("met" if value < t.limit else "**missed**")
+        summary = (results or {}).get("summary", {})
+        value = summary.get(t.figure)
+        # Judged as the results file judges it: a figure of a failed refresh meets no target.
+        judged = next((j for j in judge(t.scale, summary) if j["figure"] == t.figure), {}) if summary else {}
+        failed = " (the refresh failed)" if judged.get("failed") else ""
+        met = "not measured" if value is None else ("met" if judged.get("met") else f"**missed**{failed}")
         link = f"[{path.name}]({rel}/{path.name})" if path else "–"
         lines.append(
             f"| {t.text} | {t.scale} | {_fmt(t.limit, t.unit)} | {_fmt(value, t.unit)} | {met} | {link} |"
