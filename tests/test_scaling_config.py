@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from argparse import Namespace
 
+import duckdb
 import pytest
 import yaml
 from dagster._config import validate_config
@@ -69,3 +70,22 @@ def test_a_misspelt_instance_setting_is_refused():
     instance["storage"]["postgres"]["postgres_db"]["host"] = "db.council.example"  # it is `hostname`
     result = validate_config(dagster_instance_config_schema(), instance)
     assert not result.success
+
+
+@pytest.mark.parametrize("target", ["dev", "shared"])
+def test_dbt_caps_duckdbs_memory_as_every_other_connection_does(monkeypatch, tmp_path, target):
+    raw = yaml.safe_load(PROFILES.read_text())
+    monkeypatch.delenv(config.DUCKDB_MEMORY_ENV, raising=False)
+    # By hand (no variable) dbt falls back to the profile's default, which must be config's.
+    assert dbt_target(raw, target).settings["memory_limit"] == config.duckdb_memory_limit() == "25%"
+    monkeypatch.setenv(config.DUCKDB_MEMORY_ENV, "3GiB")
+    assert dbt_target(raw, target).settings["memory_limit"] == "3GiB"
+    with config.limit_memory(duckdb.connect(str(tmp_path / "w.duckdb"))) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchall() == [("3.0 GiB",)]
+
+
+@pytest.mark.parametrize("value", ["lots", "3 GiB'; drop table x; --", "-1GB"])
+def test_a_memory_cap_duckdb_cannot_read_is_refused_naming_the_setting(monkeypatch, value):
+    monkeypatch.setenv(config.DUCKDB_MEMORY_ENV, value)
+    with pytest.raises(ValueError, match=r"OBSERVATORY_DUCKDB_MEMORY_LIMIT=.* is not a memory size"):
+        config.duckdb_memory_limit()

@@ -7,11 +7,14 @@ from the single setting ``OBSERVATORY_DATA_DIR`` (default ``./data``), so they c
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+
+import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -24,6 +27,13 @@ KEY_ENV = "OBSERVATORY_PSEUDONYMISATION_KEY"
 # time the Observatory records (load, build, publish) is this one, so two refreshes of the same inputs
 # give byte-identical tables, site and exports. Unset in normal runs.
 SOURCE_DATE_EPOCH_ENV = "SOURCE_DATE_EPOCH"
+# DuckDB's memory cap, for every connection and dbt's (profiles.yml has the same default): a size
+# ("6GiB") or a share of RAM ("25%"). DuckDB's own default is 80% of RAM in each process, and dbt's
+# Python models and the process pools hold memory beside it: at England scale the disclosure flags
+# reached the machine's limit with it (docs/scaling.md). DuckDB spills what does not fit to disk.
+DUCKDB_MEMORY_ENV = "OBSERVATORY_DUCKDB_MEMORY_LIMIT"
+DUCKDB_MEMORY_DEFAULT = "25%"
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(%|[KMGT]i?B)", re.IGNORECASE)
 
 # The authority the bundled demo council uses; demo data directories default to it.
 DEMO_AUTHORITY_CODE = "X09000001"
@@ -117,6 +127,7 @@ def export_environment() -> Paths:
     """
     p = paths()
     os.environ[DATA_DIR_ENV] = str(p.data_dir)
+    os.environ[DUCKDB_MEMORY_ENV] = duckdb_memory_limit()  # dbt's profile reads it
     os.environ.setdefault("DAGSTER_HOME", str(p.dagster_home))
     ensure_dagster_home(Path(os.environ["DAGSTER_HOME"]))
     return p
@@ -145,6 +156,24 @@ def cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap: OBSERVATORY_DUCKDB_MEMORY_LIMIT, or DUCKDB_MEMORY_DEFAULT."""
+    limit = os.environ.get(DUCKDB_MEMORY_ENV, "").strip() or DUCKDB_MEMORY_DEFAULT
+    if not _MEMORY_LIMIT.fullmatch(limit):
+        raise ValueError(
+            f"{DUCKDB_MEMORY_ENV}={limit!r} is not a memory size: give a share of RAM (25%) or a size "
+            "(6GiB, 4000MB)"
+        )
+    return limit
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """`con` with DuckDB's memory cap set (`duckdb_memory_limit`). Set after connecting, not in the
+    connect's config: DuckDB refuses a second connection to a file open with another config."""
+    con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+    return con
 
 
 def pinned_now() -> datetime | None:

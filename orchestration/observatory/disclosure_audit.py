@@ -27,7 +27,7 @@ import yaml
 
 from observatory import config, disclosure_tables
 from observatory.disclosure import Layout, Leak, audit, layout_digest, partition_digests
-from observatory.disclosure_tables import AUDITED, SHOWN_COUNTS
+from observatory.disclosure_tables import AUDITED, SHOWN_COUNTS, read_frame
 
 
 def min_count() -> int:
@@ -94,11 +94,11 @@ def audit_snapshot(
     report = AuditReport(k)
     passed = _read_memo(memo)
     now_passed: list[str] = []
-    reader = duckdb.connect(str(snapshot), read_only=True)
+    reader = config.limit_memory(duckdb.connect(str(snapshot), read_only=True))
     try:
         for tables in AUDITED:
-            published = tables.cells(reader.sql(tables.published_sql).df(), False)
-            truth = tables.cells(warehouse.sql(tables.truth_sql).df(), True)
+            published = tables.cells(read_frame(reader.sql(tables.published_sql)), False)
+            truth = tables.cells(read_frame(warehouse.sql(tables.truth_sql)), True)
             layout = tables.layout(warehouse)
             report.tables[tables.name] = len(published)
             own = published[~published[layout.attacker_knows]] if layout.attacker_knows else published

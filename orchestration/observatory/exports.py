@@ -143,7 +143,7 @@ def export_snapshot(snapshot: Path, target: Path, *, demo: bool, workers: int | 
             )
         target.rmdir()
     result = ExportResult(directory=target)
-    with duckdb.connect(str(snapshot), read_only=True) as con:
+    with config.limit_memory(duckdb.connect(str(snapshot), read_only=True)) as con:
         tables = [
             r[0]
             for r in con.execute(
@@ -208,7 +208,7 @@ def _export_file(
     started = time.perf_counter()
     table, kind = task
     path = out / f"{table}.{kind}"
-    with duckdb.connect(str(snapshot), read_only=True) as con:
+    with config.limit_memory(duckdb.connect(str(snapshot), read_only=True)) as con:
         count = con.execute(f'select count(*) from {SCHEMA}."{table}"').fetchall()[0][0]
         cur = con.execute(ordered_select(table, orders.get(table, ())))
         header = [d[0] for d in cur.description]

@@ -309,7 +309,7 @@ def live_publication(updated_by_run: bool) -> Publication:
         try:
             import duckdb
 
-            with duckdb.connect(str(snapshot), read_only=True) as con:
+            with config.limit_memory(duckdb.connect(str(snapshot), read_only=True)) as con:
                 row = con.execute("select max(published_at) from publish.manifest").fetchone()
             published_at = f"{row[0]:%Y-%m-%d %H:%M} UTC" if row and row[0] else None
         except Exception:  # the report must never fail because the snapshot is odd

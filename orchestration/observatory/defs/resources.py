@@ -30,6 +30,7 @@ class WarehouseResource(DuckDBResource):
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with super().get_connection() as con:
+            config.limit_memory(con)
             try:
                 yield con
             finally:

@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from observatory import config
 from observatory.site import formatting as f
 from observatory.site.snapshot import Snapshot, ident
 
@@ -301,7 +302,7 @@ def _changed_rows(
         return []
     select = f'select {", ".join(map(ident, columns))} from publish."{watch.table}"'
     now, before = current.arrow(select), previous.arrow(select)
-    with duckdb.connect() as con:
+    with config.limit_memory(duckdb.connect()) as con:
         for name, table in (("now_rows", now), ("before_rows", before)):
             con.register(name, table.append_column("__row", pa.array(np.arange(len(table)))))
         same_key = " and ".join(f"n.{ident(k)} is not distinct from b.{ident(k)}" for k in watch.key)

@@ -8,13 +8,13 @@ few indicators: the table as the last run left it is read first, and a partition
 cells, k, the ethnicity hierarchy and the disclosure code) it already holds keeps its flags. The var
 `disclosure_reuse: false` protects everything again."""
 
-from observatory.disclosure_tables import DIGEST, protect_outcomes
+from observatory.disclosure_tables import DIGEST, TRUE_OUTCOME_COLUMNS, protect_outcomes, read_frame
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     k = int(dbt.config.get("disclosure_min_count"))
-    estimates = dbt.ref("outcome_indicator_estimates").df()
+    estimates = read_frame(dbt.ref("outcome_indicator_estimates").project(", ".join(TRUE_OUTCOME_COLUMNS)))
     members = (
         dbt.ref("int_disclosure__ethnicity_members")
         .project("ethnicity_level as level, ethnicity_code as code, atom")
@@ -34,4 +34,4 @@ def _previous(dbt, session):
     ).fetchall()
     if (DIGEST,) not in columns:
         return None
-    return session.sql(f"select * from {dbt.this!r}").df()
+    return read_frame(session.sql(f"select * from {dbt.this!r}"))
