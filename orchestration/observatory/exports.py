@@ -21,9 +21,7 @@ import csv
 import hashlib
 import json
 import math
-import os
 import re
-import shutil
 import time
 import zipfile
 from collections.abc import Collection, Iterable, Sequence
@@ -58,6 +56,7 @@ SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA: the authorities, people and figures are 
 PARALLEL_ABOVE_CELLS = 2_000_000
 FETCH_ROWS = 50_000  # rows read from the snapshot at a time while a file is written
 SET_INDEX = ".export-set.json"  # the writer's version, each table's order and file checksums
+CORE_PROPERTIES = "docProps/core.xml"  # an XLSX's document times
 
 
 @dataclass
@@ -277,8 +276,8 @@ def write_xlsx(
     and characters XML cannot hold removed. ``count`` is the number of rows (the writer reads them
     only when it saves, so the sheets are laid out first; without it the rows are listed), ``dates``
     the columns of dates without a time (found in the rows when not given). With ``stamp`` (the
-    publication time) the file is byte-identical for the same data: the workbook's times and every
-    zip entry's time are the stamp, not the clock."""
+    publication time) the file is byte-identical for the same data: the workbook's times are the
+    stamp, not the clock (every zip entry's is rust_xlsxwriter's fixed 1980-01-01)."""
     from rustpy_xlsxwriter import FastExcel, Format  # a worker imports it only if it writes XLSX
 
     if count is None:
@@ -331,23 +330,32 @@ def _date_columns(header: Sequence[str], rows: list[tuple]) -> list[str]:
 
 
 def _pin_times(path: Path, stamp: datetime) -> None:
-    """Rewrite an XLSX with its document times and zip entry times set to ``stamp``, entry by entry
-    (streamed: a sheet of the outcome table is gigabytes of XML)."""
+    """Set the workbook's created and modified times (``docProps/core.xml``) to ``stamp``.
+
+    rust_xlsxwriter gives every zip entry one fixed time (1980-01-01) and the document the clock's,
+    so core.xml is all that differs between two writes of the same rows. It and the small entries
+    after it are written again; the sheets before it keep their compressed bytes where they are
+    (re-deflating every entry took as long as writing the workbook: gigabytes of sheet XML at London
+    scale). zipfile's append mode writes from ``start_dir`` and truncates what is left."""
     stamp = max(stamp.replace(tzinfo=None, microsecond=0), datetime(1980, 1, 1))
-    w3c = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    pinned = path.with_name(f".{path.name}.pinned")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(pinned, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            if info.filename == "docProps/core.xml":
+    w3c = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path, "a") as book:
+        entries = sorted(book.infolist(), key=lambda info: info.header_offset)
+        first = next((n for n, info in enumerate(entries) if info.filename == CORE_PROPERTIES), None)
+        if first is None:
+            return  # no document times to pin
+        tail = [(info, book.read(info)) for info in entries[first:]]
+        for info, _ in tail:
+            book.filelist.remove(info)
+            del book.NameToInfo[info.filename]
+        book.start_dir = entries[first].header_offset
+        for info, data in tail:
+            if info.filename == CORE_PROPERTIES:
                 data = re.sub(
                     rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                    lambda m: m.group(1) + w3c.encode() + m.group(3),
-                    src.read(info),
+                    lambda m: m.group(1) + w3c + m.group(3),
+                    data,
                 )
-                out.writestr(entry, data)
-                continue
-            with src.open(info) as data, out.open(entry, "w", force_zip64=info.file_size > 2**31) as copy:
-                shutil.copyfileobj(data, copy, 1 << 20)
-    os.replace(pinned, path)
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.external_attr = info.external_attr
+            book.writestr(entry, data, compress_type=zipfile.ZIP_DEFLATED)
