@@ -467,3 +467,32 @@ def test_chart_domain_includes_zero_and_rounds_out():
     assert nice_domain([]) == (0.0, 10.0, 2.0)
     lo, hi, _ = nice_domain([-45.0])
     assert lo <= -45 and hi == 0
+
+
+def test_a_streamed_query_gives_every_row_in_order_while_other_queries_run(tmp_path):
+    """Pages work through the outcome table an authority at a time (Snapshot.stream: a batch of rows
+    as Python objects, not gigabytes at England scale); asking the snapshot something else meanwhile
+    must not cut the stream short."""
+    from observatory.site.pages.outcomes import by_authority
+    from observatory.site.snapshot import Snapshot
+
+    path = tmp_path / "observatory.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema publish")
+        con.execute("create table publish.manifest as select 'outcome_indicators' as table_name, now() as x")
+        con.execute(
+            "create table publish.outcome_indicators as select 'E0' || (i % 7) as authority_code, i "
+            "from range(1000) t(i)"
+        )
+    ordered = "select * from publish.outcome_indicators order by authority_code, i"
+    with Snapshot.open(path) as snap:
+        seen = []
+        for row in snap.stream(ordered, batch=64):
+            seen.append(row)
+            if len(seen) % 100 == 0:
+                assert snap.tables() >= {"manifest", "outcome_indicators"}
+        assert seen == snap.rows(ordered)
+        groups = list(by_authority(iter(seen)))
+    assert [code for code, _ in groups] == [f"E0{n}" for n in range(7)]
+    assert sum(len(rows) for _, rows in groups) == 1000
+    assert all(r["authority_code"] == code for code, rows in groups for r in rows)

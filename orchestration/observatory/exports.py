@@ -208,16 +208,31 @@ def _export_file(
     table, kind = task
     path = out / f"{table}.{kind}"
     with config.limit_memory(duckdb.connect(str(snapshot), read_only=True)) as con:
-        count = con.execute(f'select count(*) from {SCHEMA}."{table}"').fetchall()[0][0]
-        cur = con.execute(ordered_select(table, orders.get(table, ())))
-        header = [d[0] for d in cur.description]
-        dates = [d[0] for d in cur.description if str(d[1]) == "DATE"]
-        rows = (row for batch in iter(lambda: cur.fetchmany(FETCH_ROWS), []) for row in batch)
-        if kind == "csv":
-            write_csv(path, header, rows)
-        else:
-            write_xlsx(path, table, header, rows, readme, stamp=stamp, count=count, dates=dates)
+        write_table_file(con, table, kind, path, orders.get(table, ()), readme, stamp)
     return time.perf_counter() - started, file_sha256(path)
+
+
+def write_table_file(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    kind: str,
+    path: Path,
+    first: Sequence[str],
+    readme,
+    stamp: datetime | None,
+) -> None:
+    """publish.<table> of the snapshot ``con`` reads as ``path``, a CSV or an XLSX (``kind``), in
+    ``ordered_select``'s order, fetched a batch at a time: memory stays at a batch however long the
+    table (the site's downloads write theirs with it too). DATE columns are formatted as dates."""
+    count = con.execute(f"select count(*) from {SCHEMA}.{ident(table)}").fetchall()[0][0]
+    cur = con.execute(ordered_select(table, first))
+    header = [d[0] for d in cur.description]
+    dates = [d[0] for d in cur.description if str(d[1]) == "DATE"]
+    rows = (row for batch in iter(lambda: cur.fetchmany(FETCH_ROWS), []) for row in batch)
+    if kind == "csv":
+        write_csv(path, header, rows)
+    else:
+        write_xlsx(path, table, header, rows, readme, stamp=stamp, count=count, dates=dates)
 
 
 def file_sha256(path: Path) -> str:

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-import numpy as np
-import pyarrow as pa
 
 from observatory import config
 from observatory.site import formatting as f
@@ -295,16 +293,19 @@ def _changed_rows(
     current: Snapshot, previous: Snapshot, watch: Watch, columns: list[str], fields: list[str]
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(now, before) for the rows of ``watch.table`` matched by key in both snapshots whose
-    ``fields`` may differ. Matched and compared in DuckDB over both tables as Arrow, so the rows
-    that did not change (nearly all of an outcome table's 800,000 at London scale) never become
-    Python objects (``make bench``: the incremental site spent some 30 s on them)."""
+    ``fields`` may differ. Matched and compared in DuckDB over the key and ``fields`` of both tables
+    as Arrow, so the rows that did not change (nearly all of an outcome table's 800,000 at London
+    scale) never become Python objects (``make bench``: the incremental site spent some 30 s on
+    them), and only the changed rows are read whole (all columns of both outcome tables held 2-3
+    GiB at England scale)."""
     if not fields:
         return []
-    select = f'select {", ".join(map(ident, columns))} from publish."{watch.table}"'
+    compared = ", ".join(map(ident, dict.fromkeys([*watch.key, *fields])))
+    select = f'select rowid as __row, {compared} from publish."{watch.table}"'
     now, before = current.arrow(select), previous.arrow(select)
     with config.limit_memory(duckdb.connect()) as con:
         for name, table in (("now_rows", now), ("before_rows", before)):
-            con.register(name, table.append_column("__row", pa.array(np.arange(len(table)))))
+            con.register(name, table)
         same_key = " and ".join(f"n.{ident(k)} is not distinct from b.{ident(k)}" for k in watch.key)
         # As text, so a column whose type changed between releases compares rather than fails;
         # the caller compares the values themselves.
@@ -314,9 +315,20 @@ def _changed_rows(
         ).fetchall()
     if not pairs:
         return []
-    now_rows = now.take(pa.array([n for n, _ in pairs])).to_pylist()
-    before_rows = before.take(pa.array([b for _, b in pairs])).to_pylist()
+    now_rows = _rows_by_id(current, watch.table, columns, [n for n, _ in pairs])
+    before_rows = _rows_by_id(previous, watch.table, columns, [b for _, b in pairs])
     return list(zip(now_rows, before_rows, strict=True))
+
+
+def _rows_by_id(snapshot: Snapshot, table: str, columns: list[str], ids: list[int]) -> list[dict[str, Any]]:
+    """The rows of publish.<table> with these row ids, in the ids' order, as dicts of ``columns``."""
+    found = snapshot.rows(
+        f"select rowid as __row, {', '.join(map(ident, columns))} from publish.{ident(table)} "
+        "where rowid in (select unnest(?::bigint[]))",
+        [ids],
+    )
+    by_id = {row.pop("__row"): row for row in found}
+    return [by_id[i] for i in ids]
 
 
 def _movements(current: Snapshot, previous: Snapshot) -> list[tuple[tuple, Movement]]:

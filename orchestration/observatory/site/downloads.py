@@ -97,7 +97,7 @@ def write_download(
     """Write publish.<table> as a CSV and an XLSX download with the exports' own writers (UTF-8 with
     BOM, README sheet of the symbols, formula-like text neutralised); the XLSX is ``export_set``'s
     file when that is the same. True when it was taken from there."""
-    from observatory.exports import write_csv, write_xlsx  # not at the top: exports imports the site
+    from observatory.exports import write_table_file  # not at the top: exports imports the site
 
     for dest in (csv_path, xlsx_path):
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -106,13 +106,13 @@ def write_download(
         if _link(export_set / f"{table}.csv", csv_path) and _link(export_set / f"{table}.xlsx", xlsx_path):
             return True
         csv_path.unlink(missing_ok=True)
-    header, rows = snapshot.export(table, order_by)
     readme, stamp = snapshot.readme(demo=demo)
-    write_csv(csv_path, header, rows)
-    taken = export_set is not None and _same_table(export_set, table, csv_path, stamp)
-    if taken and _link(export_set / f"{table}.xlsx", xlsx_path):
-        return True
-    write_xlsx(xlsx_path, table, header, rows, readme, stamp=stamp)
+    with snapshot.cursor() as con:  # streamed: England's outcome table as Python rows is 10 GiB
+        write_table_file(con, table, "csv", csv_path, order_by, readme, stamp)
+        taken = export_set is not None and _same_table(export_set, table, csv_path, stamp)
+        if taken and _link(export_set / f"{table}.xlsx", xlsx_path):
+            return True
+        write_table_file(con, table, "xlsx", xlsx_path, order_by, readme, stamp)
     return False
 
 

@@ -79,6 +79,23 @@ class Snapshot:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own on the snapshot (read-only), for a long read beside other queries."""
+        return self._con.cursor()
+
+    def stream(self, sql: str, params: Sequence[Any] = (), batch: int = 20_000) -> Iterator[dict[str, Any]]:
+        """A query's rows as dicts, made a batch at a time (on a cursor of its own, so other queries
+        may run meanwhile): a page that works through a table row by row holds a batch of them as
+        Python objects, not the whole result (at England scale, gigabytes)."""
+        cur = self.cursor()
+        try:
+            cur.execute(sql, list(params))
+            names = [d[0] for d in cur.description]
+            while rows := cur.fetchmany(batch):
+                yield from (dict(zip(names, row, strict=True)) for row in rows)
+        finally:
+            cur.close()
+
     def arrow(self, sql: str) -> pa.Table:
         """A query's result as an Arrow table: for comparing whole tables without Python objects."""
         return self._con.sql(sql).to_arrow_table()

@@ -14,8 +14,10 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from observatory.site import formatting as f
@@ -611,14 +613,22 @@ CATEGORY_ORDER = {
 }
 
 
-def load_rows(snapshot: Snapshot, indicator_ids: Sequence[str]) -> list[dict[str, Any]]:
+def stream_rows(snapshot: Snapshot, indicator_ids: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """The indicators' rows, an authority's after another (the order below): a page's context
+    takes one authority's at a time (`by_authority`), not the table's."""
     marks = ", ".join("?" for _ in indicator_ids)
-    return snapshot.rows(
+    return snapshot.stream(
         f"select * from publish.{TABLE} where indicator_id in ({marks}) "
         "order by authority_code, indicator_id, period_end_year, period, breakdown, ethnicity_level, "
         "display_order, ethnicity_code, sex, fsm, sen",
         list(indicator_ids),
     )
+
+
+def by_authority(rows: Iterable[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(authority code, its rows) from rows ordered by authority code."""
+    for code, group in groupby(rows, key=itemgetter("authority_code")):
+        yield code, list(group)
 
 
 def build_indicator(
@@ -741,12 +751,8 @@ def load(
     overall_label: str,
     breakdowns: Sequence[str],
 ) -> tuple[AuthorityView, ...]:
-    rows = load_rows(snapshot, [s.id for s in specs])
-    by_auth: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        by_auth[r["authority_code"]].append(r)
     views = []
-    for code, auth_rows in sorted(by_auth.items()):
+    for code, auth_rows in by_authority(stream_rows(snapshot, [s.id for s in specs])):
         name = max(auth_rows, key=lambda r: (r["period_end_year"], r["period"]))["authority_name"]
         auth_id = slug(code)
         by_ind: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -282,10 +282,7 @@ def context(snapshot: Snapshot) -> dict[str, Any]:
     ctx = outcomes.context(
         snapshot, INDICATORS, subject="children", overall_label="All children", breakdowns=BREAKDOWNS
     )
-    stage_rows = outcomes.load_rows(snapshot, STAGE_IDS)
-    by_auth: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in stage_rows:
-        by_auth[r["authority_code"]].append(r)
+    by_auth = dict(outcomes.by_authority(outcomes.stream_rows(snapshot, STAGE_IDS)))
     ctx["funnels"] = {a.code: funnel_view(a.id, by_auth.get(a.code, [])) for a in ctx["authorities"]}
     return ctx
 
