@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from argparse import Namespace
 
-import duckdb
 import pytest
 import yaml
 from dagster._config import validate_config
@@ -80,7 +79,7 @@ def test_dbt_caps_duckdbs_memory_as_every_other_connection_does(monkeypatch, tmp
     assert dbt_target(raw, target).settings["memory_limit"] == config.duckdb_memory_limit() == "25%"
     monkeypatch.setenv(config.DUCKDB_MEMORY_ENV, "3GiB")
     assert dbt_target(raw, target).settings["memory_limit"] == "3GiB"
-    with config.limit_memory(duckdb.connect(str(tmp_path / "w.duckdb"))) as con:
+    with config.connect(tmp_path / "w.duckdb") as con:
         assert con.execute("select current_setting('memory_limit')").fetchall() == [("3.0 GiB",)]
 
 

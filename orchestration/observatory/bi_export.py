@@ -53,7 +53,7 @@ def export_snapshot(snapshot: Path, target: Path = DEFAULT_TARGET) -> dict[str, 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}-{uuid.uuid4().hex}.tmp")
     counts: dict[str, int] = {}
-    con = config.limit_memory(duckdb.connect())
+    con = config.connect()
     try:
         con.execute(f"attach '{_sql_path(snapshot)}' as src (read_only)")
         tables = publish_tables(con, "src")

@@ -285,9 +285,7 @@ def upgrade(rebuild: bool, accept_differences: bool) -> None:
 
 
 def _published_at(snapshot: Path) -> str:
-    import duckdb
-
-    with config.limit_memory(duckdb.connect(str(snapshot), read_only=True)) as con:
+    with config.connect(snapshot, read_only=True) as con:
         row = con.execute("select max(published_at) from publish.manifest").fetchone()
     return f"{row[0]:%Y-%m-%d %H:%M} UTC" if row and row[0] else "at an unknown time"
 

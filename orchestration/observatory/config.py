@@ -176,6 +176,15 @@ def limit_memory(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def connect(
+    database: str | os.PathLike = ":memory:", *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the memory cap set (`limit_memory`). The package opens its
+    connections here, so a new one cannot forget the cap (the Dagster resource, which connects
+    itself, calls `limit_memory`)."""
+    return limit_memory(duckdb.connect(str(database), read_only=read_only))
+
+
 def pinned_now() -> datetime | None:
     """SOURCE_DATE_EPOCH as a naive UTC timestamp, or None when it is not set."""
     epoch = os.environ.get(SOURCE_DATE_EPOCH_ENV, "").strip()

@@ -94,7 +94,7 @@ def audit_snapshot(
     report = AuditReport(k)
     passed = _read_memo(memo)
     now_passed: list[str] = []
-    reader = config.limit_memory(duckdb.connect(str(snapshot), read_only=True))
+    reader = config.connect(snapshot, read_only=True)
     try:
         for tables in AUDITED:
             published = tables.cells(read_frame(reader.sql(tables.published_sql)), False)

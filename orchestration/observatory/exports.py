@@ -142,7 +142,7 @@ def export_snapshot(snapshot: Path, target: Path, *, demo: bool, workers: int | 
             )
         target.rmdir()
     result = ExportResult(directory=target)
-    with config.limit_memory(duckdb.connect(str(snapshot), read_only=True)) as con:
+    with config.connect(snapshot, read_only=True) as con:
         tables = [
             r[0]
             for r in con.execute(
@@ -207,7 +207,7 @@ def _export_file(
     started = time.perf_counter()
     table, kind = task
     path = out / f"{table}.{kind}"
-    with config.limit_memory(duckdb.connect(str(snapshot), read_only=True)) as con:
+    with config.connect(snapshot, read_only=True) as con:
         write_table_file(con, table, kind, path, orders.get(table, ()), readme, stamp)
     return time.perf_counter() - started, file_sha256(path)
 
@@ -224,7 +224,12 @@ def write_table_file(
     """publish.<table> of the snapshot ``con`` reads as ``path``, a CSV or an XLSX (``kind``), in
     ``ordered_select``'s order, fetched a batch at a time: memory stays at a batch however long the
     table (the site's downloads write theirs with it too). DATE columns are formatted as dates."""
-    count = con.execute(f"select count(*) from {SCHEMA}.{ident(table)}").fetchall()[0][0]
+    # The XLSX writer lays its sheets out before it reads a row, so it is told the count first.
+    count = (
+        con.execute(f"select count(*) from {SCHEMA}.{ident(table)}").fetchall()[0][0]
+        if kind == "xlsx"
+        else None
+    )
     cur = con.execute(ordered_select(table, first))
     header = [d[0] for d in cur.description]
     dates = [d[0] for d in cur.description if str(d[1]) == "DATE"]

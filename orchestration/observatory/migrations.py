@@ -282,7 +282,7 @@ def upgrade_warehouse(
     """Open the data directory's warehouse (creating it if new) and ``upgrade`` it."""
     paths = paths or config.paths()
     paths.data_dir.mkdir(parents=True, exist_ok=True)
-    with config.limit_memory(duckdb.connect(str(paths.warehouse))) as con:
+    with config.connect(paths.warehouse) as con:
         return upgrade(con, contracts, inbox=paths.inbox)
 
 

@@ -292,9 +292,9 @@ def _connect(database: Path) -> duckdb.DuckDBPyConnection:
     """Read-only; in a process that already holds the file open (a test right after an in-process
     refresh), DuckDB refuses a second configuration, so share that one (only selects are run)."""
     try:
-        return config.limit_memory(duckdb.connect(str(database), read_only=True))
+        return config.connect(database, read_only=True)
     except duckdb.ConnectionException:
-        return config.limit_memory(duckdb.connect(str(database)))
+        return config.connect(database)
 
 
 def _file_text(path: Path) -> str | None:

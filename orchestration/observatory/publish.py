@@ -179,7 +179,7 @@ _LEFTOVER_PATTERNS = (
 def same_content(a: Path, b: Path) -> bool:
     """Whether two snapshots hold the same tables with the same rows in the same order (times aside)."""
     try:
-        with config.limit_memory(duckdb.connect()) as con:
+        with config.connect() as con:
             con.execute(f"attach '{a}' as a (read_only)")
             con.execute(f"attach '{b}' as b (read_only)")
             listing = "select table_name from information_schema.tables where table_catalog = ? order by 1"

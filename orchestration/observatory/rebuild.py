@@ -248,7 +248,7 @@ def rebuild(
     old = paths.warehouse
     if not old.exists():
         raise RebuildRefused("Nothing to rebuild", [f"no warehouse at {old}"], "Run: observatory refresh")
-    with config.limit_memory(duckdb.connect(str(old), read_only=True)) as con:
+    with config.connect(old, read_only=True) as con:
         refuse_if_too_new(schema_version(con))
         before = _inventory(con)
     inbox = _inbox(paths, contracts)
@@ -270,7 +270,7 @@ def rebuild(
     for leftover in (work, work.with_name(work.name + ".wal")):
         leftover.unlink(missing_ok=True)
     replayed: list[Replayed] = []
-    with config.limit_memory(duckdb.connect(str(work))) as con:
+    with config.connect(work) as con:
         upgrade(con, contracts.values(), inbox=paths.inbox)
         for source, contract in contracts.items():
             files = inbox[source]

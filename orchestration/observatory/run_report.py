@@ -307,9 +307,7 @@ def live_publication(updated_by_run: bool) -> Publication:
     published_at = None
     if snapshot.exists():
         try:
-            import duckdb
-
-            with config.limit_memory(duckdb.connect(str(snapshot), read_only=True)) as con:
+            with config.connect(snapshot, read_only=True) as con:
                 row = con.execute("select max(published_at) from publish.manifest").fetchone()
             published_at = f"{row[0]:%Y-%m-%d %H:%M} UTC" if row and row[0] else None
         except Exception:  # the report must never fail because the snapshot is odd

@@ -19,8 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from observatory import config
 from observatory.site import formatting as f
 from observatory.site.snapshot import Snapshot, ident
@@ -303,7 +301,7 @@ def _changed_rows(
     compared = ", ".join(map(ident, dict.fromkeys([*watch.key, *fields])))
     select = f'select rowid as __row, {compared} from publish."{watch.table}"'
     now, before = current.arrow(select), previous.arrow(select)
-    with config.limit_memory(duckdb.connect()) as con:
+    with config.connect() as con:
         for name, table in (("now_rows", now), ("before_rows", before)):
             con.register(name, table)
         same_key = " and ".join(f"n.{ident(k)} is not distinct from b.{ident(k)}" for k in watch.key)

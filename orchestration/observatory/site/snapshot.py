@@ -57,7 +57,7 @@ class Snapshot:
     def open(cls, path: Path) -> Iterator[Snapshot]:
         if not Path(path).is_file():
             raise FileNotFoundError(f"published snapshot not found: {path}")
-        con = config.limit_memory(duckdb.connect(str(path), read_only=True))
+        con = config.connect(path, read_only=True)
         try:
             snapshot = cls(con)
             if "manifest" not in snapshot.tables():
