@@ -99,6 +99,29 @@ def test_a_table_published_without_secondary_suppression_fails(demo_run, tmp_pat
     assert "FAILED" in report.summary() and "was not published" in report.summary()
 
 
+def test_a_pay_gap_headcount_put_back_in_either_table_is_attacked_across_both(demo_run, tmp_path):
+    """Plant the leak in the pay-gap pair: put back the headcounts of pay_gap_by_sex's cells that
+    secondary suppression hid. The audit reads both tables as one layout and recovers a small one."""
+    restore = """update publish.pay_gap_by_sex as p
+           set relevant_headcount = g.relevant_headcount,
+               full_pay_relevant_headcount = g.full_pay_relevant_headcount
+           from warehouse.intermediate.int_disclosure__pay_gap_flags as f,
+                warehouse.marts.workforce_pay_gap as g
+           where f.is_secondary_suppressed
+             and (p.authority_code, p.snapshot_date, p.ethnicity_level, p.ethnicity_group, p.sex)
+               = (f.authority_code, f.snapshot_date, f.ethnicity_level, f.ethnicity_group, f.sex)
+             and (g.authority_code, g.snapshot_date, g.ethnicity_level, g.ethnicity_group, g.sex)
+               = (f.authority_code, f.snapshot_date, f.ethnicity_level, f.ethnicity_group, f.sex)
+             and g.dimension != 'ethnicity'
+           returning 1"""
+    report, (restored,) = plant_leak(demo_run["paths"], tmp_path, restore)
+    assert restored == 1
+    leaks = [leak for leak in report.leaks if leak.table == "pay_gap"]
+    assert leaks and not report.passed
+    assert all(1 <= leak.true_value < report.k and not leak.shown for leak in leaks)
+    assert {leak.key["sex"] for leak in leaks} <= {"All", "Female", "Male"}
+
+
 def test_a_small_count_shown_in_any_workforce_table_fails(demo_run, tmp_path):
     report, _ = plant_leak(
         demo_run["paths"],
@@ -254,7 +277,11 @@ def test_the_audit_attacks_again_only_partitions_changed_since_they_passed(demo_
             "select count(distinct (authority_code, period, indicator_id)) "
             "from intermediate.int_disclosure__outcome_flags"
         ).fetchall()[0][0]
-        assert first.passed and first.reused == {"outcome_indicators": 0}
+        partitions += warehouse.execute(
+            "select count(distinct (authority_code, snapshot_date)) "
+            "from intermediate.int_disclosure__pay_gap_flags"
+        ).fetchall()[0][0]
+        assert first.passed and first.reused == {"outcome_indicators": 0, "pay_gap": 0}
         assert len(json.loads(memo.read_text())["passed"]) == partitions  # each partition passed
         attacked = []
         real_audit = disclosure_audit.audit
@@ -266,7 +293,7 @@ def test_the_audit_attacks_again_only_partitions_changed_since_they_passed(demo_
         monkeypatch.setattr(disclosure_audit, "audit", recording_audit)
         again = audit_snapshot(paths.snapshot, warehouse, memo=memo)
     assert again.passed and attacked == []
-    assert again.reused == {"outcome_indicators": again.tables["outcome_indicators"]}
+    assert again.reused == {t: again.tables[t] for t in ("outcome_indicators", "pay_gap")}
     assert "not attacked again" in again.summary()
 
     # The leak planted in one partition: the one with the most secondary suppressions.

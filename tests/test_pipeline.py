@@ -8,6 +8,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 from conftest import HR_HEADER, hr_row, use_data_dir, write_csv
+from observatory.disclosure_audit import audit_snapshot
 from observatory.refresh import run_refresh
 
 DAYS = {"Weekly": 7, "Fortnightly": 14, "4 Weekly": 28, "Monthly": 30.44, "Annual": 365.25}
@@ -85,7 +86,12 @@ def test_pay_gap_reproduces_the_methods_vector_across_pay_periods(pipeline):
     ba = df.loc["Black African"]
     assert ba["mean_hourly_gap_pct"] == 21.4
     assert ba["median_hourly_gap_pct"] == 15.4
-    assert ba["full_pay_relevant_headcount"] == 12
+    with duckdb.connect(str(pipeline["paths"].warehouse), read_only=True) as con:
+        counted = con.execute(
+            "select full_pay_relevant_headcount from marts.workforce_pay_gap "
+            "where dimension = 'ethnicity' and ethnicity_group = 'Black African'"
+        ).fetchall()
+    assert counted == [(12,)]  # every pay period counted (published as "c": see the next test)
     wb = df.loc["White British"]
     assert wb["mean_hourly_pay"] == 14.0 and wb["median_hourly_pay"] == 13.0  # leave row excluded
     assert wb["relevant_headcount"] == 13
@@ -124,10 +130,19 @@ def test_small_groups_are_suppressed_and_cannot_be_recovered_by_subtraction(pipe
     indian = df.loc[("detailed", "Indian")]
     assert indian["headcount_symbol"] == "c" and indian["pay_symbol"] == "c"
     assert indian.isna()["relevant_headcount"]  # not published
-    # Major level: Asian (3) is suppressed; Ethnic minorities (15) is published, so Black must be too.
+    # Major level: Asian (3) is suppressed; Ethnic minorities (15) is published, so Black must be
+    # too, and Black African (all of Black: 12), which gives Black back across levels.
     assert df.loc[("major", "Asian"), "headcount_symbol"] == "c"
     assert df.loc[("major", "Black"), "headcount_symbol"] == "c"
+    assert df.loc[("detailed", "Black African"), "headcount_symbol"] == "c"
     assert df.loc[("minority_binary", "Ethnic minorities"), "relevant_headcount"] == 15
+    # Black African's gap is still published: its 12 full-pay staff are enough for a gap.
+    assert df.loc[("detailed", "Black African"), "median_hourly_gap_pct"] == 15.4
+    # The pay-gap pair is attacked together by the publish step's audit, and nothing is recovered.
+    with duckdb.connect(str(pipeline["paths"].warehouse), read_only=True) as con:
+        report = audit_snapshot(pipeline["paths"].snapshot, con)
+    assert report.passed, report.summary()
+    assert report.tables["pay_gap"] == 17 and report.suppressed["pay_gap"] == 8
 
 
 def test_published_snapshot_is_readable_and_has_a_manifest(pipeline):

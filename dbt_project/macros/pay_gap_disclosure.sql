@@ -3,10 +3,11 @@
     ethnicity x sex). Returns CTEs to follow `with`, the last one `pay_gap_published`, over
     `relation` (rows of workforce_pay_gap).
 
-    Disclosure: headcounts 1..k-1 are "c"; in a parent group (same dimension, level and sex) with
-    exactly one such child the next smallest child is suppressed too; where cells are split by sex,
-    one sex suppressed in a group suppresses the other (the group's total is published beside it);
-    pay statistics need at least pay_gap_min_group_size employees in the group and the comparator.
+    Disclosure: the headcounts of the cells the disclosure engine flags are "c"
+    (int_disclosure__pay_gap_flags: counts 1..k-1, then every further cell needed so that none of
+    them can be recovered by subtraction across ethnicity levels and sexes, in both tables at once);
+    a full-pay headcount is "c" too where it gives away 1..k-1 staff on leave; pay statistics need
+    at least pay_gap_min_group_size employees in the group and the comparator.
 
     Reporting level (2023 guidance: the most detailed level cell sizes allow, then the 5 broad groups,
     then White British vs ethnic minorities as a last resort): every row says at which level its
@@ -14,60 +15,28 @@
 {% macro pay_gap_disclosure(relation) -%}
     {%- set k = var('disclosure_min_count') -%}
     {%- set min_group = var('pay_gap_min_group_size') -%}
-    {%- set cell = 'authority_code, snapshot_date, dimension, sex, ethnicity_level' -%}
-pay_gap_primary as (
-    select
-        *,
-        relevant_headcount < {{ k }} as is_primary_suppressed
-    from {{ relation }}
-),
-
-pay_gap_secondary as (
-    select
-        *,
-        count(*) filter (where is_primary_suppressed) over parent as suppressed_in_parent,
-        row_number() over (
-            partition by {{ cell }}, parent_group, is_primary_suppressed
-            order by relevant_headcount, ethnicity_group
-        ) as size_rank,
-        count(*) over parent as children_in_parent
-    from pay_gap_primary
-    window parent as (partition by {{ cell }}, parent_group)
-),
-
-pay_gap_parent_flags as (
-    select
-        *,
-        is_primary_suppressed
-        or (
-            parent_group is not null
-            and suppressed_in_parent = 1
-            and children_in_parent > 1
-            and not is_primary_suppressed
-            and size_rank = 1
-        ) as is_group_suppressed
-    from pay_gap_secondary
-),
-
+-- The disclosure engine's flags (int_disclosure__pay_gap_flags) for each cell. A cell it has no flag
+-- for is hidden: a gap in the protection never shows a count.
 pay_gap_flags as (
     select
-        *,
-        -- The other sex of the same group: women and men add up (nearly) to the group's published total.
-        is_group_suppressed
-        or (
-            sex != 'All'
-            and bool_or(is_group_suppressed) over (
-                partition by authority_code, snapshot_date, dimension, ethnicity_level, ethnicity_group
-            )
-        ) as is_headcount_suppressed,
-        relevant_headcount - full_pay_relevant_headcount between 1 and {{ k }} - 1
+        cells.*,
+        coalesce(protection.is_primary_suppressed or protection.is_secondary_suppressed, true)
+            as is_headcount_suppressed,
+        cells.relevant_headcount - cells.full_pay_relevant_headcount between 1 and {{ k }} - 1
             as is_leave_count_disclosive,
-        full_pay_relevant_headcount < {{ min_group }}
-        or comparator_full_pay_relevant_headcount < {{ min_group }} as is_pay_suppressed,
-        bonus_recipients between 1 and {{ k }} - 1 as is_bonus_count_suppressed,
-        bonus_recipients < {{ min_group }}
-        or comparator_bonus_recipients < {{ min_group }} as is_bonus_gap_suppressed
-    from pay_gap_parent_flags
+        cells.full_pay_relevant_headcount < {{ min_group }}
+        or cells.comparator_full_pay_relevant_headcount < {{ min_group }} as is_pay_suppressed,
+        cells.bonus_recipients between 1 and {{ k }} - 1 as is_bonus_count_suppressed,
+        cells.bonus_recipients < {{ min_group }}
+        or cells.comparator_bonus_recipients < {{ min_group }} as is_bonus_gap_suppressed
+    from {{ relation }} as cells
+    left join {{ ref('int_disclosure__pay_gap_flags') }} as protection
+        on
+            cells.authority_code = protection.authority_code
+            and cells.snapshot_date = protection.snapshot_date
+            and cells.ethnicity_level = protection.ethnicity_level
+            and cells.ethnicity_group = protection.ethnicity_group
+            and cells.sex = protection.sex
 ),
 
 -- The reporting ladder: a detailed group's gap is read at its broad group when its own is withheld,

@@ -1,9 +1,9 @@
 -- PUBLIC INTERFACE: publish.pay_gap (see _publish__models.yml). Ethnicity pay gaps with disclosure
 -- control (methods reference §7) and the reporting-level rule of the 2023 guidance, both from the
--- macro pay_gap_disclosure, which publish.pay_gap_by_sex shares: headcounts 1..k-1 are "c"; in a
--- parent group with exactly one such child the next smallest child is suppressed too, so no count is
--- recovered by subtraction; pay statistics need at least pay_gap_min_group_size employees in the
--- group and the comparator.
+-- macro pay_gap_disclosure, which publish.pay_gap_by_sex shares: headcounts 1..k-1 are "c", and so
+-- are those the disclosure engine hides so that none can be recovered by subtraction across both
+-- tables (int_disclosure__pay_gap_flags); pay statistics need at least pay_gap_min_group_size
+-- employees in the group and the comparator.
 with
 
 gaps as (
