@@ -35,7 +35,8 @@ rri_upper_ci double, compared_with_reference varchar, is_gap_to_reference_signif
 gap_to_reference_symbol varchar, trend varchar, london_value double, compared_with_london varchar,
 england_value double, compared_with_england varchar, neighbours_value double, neighbours_count integer,
 compared_with_neighbours varchar, benchmark_symbol varchar, population_share_pct double,
-compared_with_population varchar, unknown_ethnicity_pct double, note varchar)"""
+compared_with_population varchar, unknown_ethnicity_pct double, note varchar,
+unknown_ethnicity_symbol varchar)"""
 HWB_DDL = """create table publish.scorecard_hwb (
 authority_code varchar, authority_name varchar, domain varchar, indicator_id varchar,
 indicator_name varchar, fingertips_indicator_id integer, unit varchar, polarity varchar, sex varchar,
@@ -46,7 +47,7 @@ england_comparison_colour varchar, neighbours_value double, compared_with_neighb
 trend varchar, unknown_ethnicity_pct double, gap_ethnicity_level varchar, gap_groups_compared integer,
 gap_highest_group varchar, gap_highest_value double, gap_lowest_group varchar, gap_lowest_value double,
 largest_gap double, largest_gap_ratio double, is_largest_gap_significant boolean,
-largest_gap_symbol varchar, largest_gap_reading varchar)"""
+largest_gap_symbol varchar, largest_gap_reading varchar, unknown_ethnicity_symbol varchar)"""
 MANIFEST_DDL = """create table publish.manifest (
 table_name varchar, row_count bigint, published_at timestamp, code_version varchar,
 source_periods varchar)"""
@@ -344,6 +345,29 @@ def test_scorecard_pages_from_a_small_snapshot(small_site):
     assert "84.7 (84.1 to 85.3)" in life and "Better" in life and "No breakdown by ethnic group" in life
     for name in ("scorecard_long_term_outcomes", "scorecard_hwb"):
         assert (small_site / "downloads" / f"{name}.csv").is_file()
+
+
+def test_a_withheld_unknown_share_shows_as_confidential_not_as_missing(tmp_path):
+    """Disclosure control can withhold the unknown-ethnicity share (publish.outcome_indicators):
+    both scorecards then say [c], not [x] or nothing."""
+    lto, hwb_ = lto_rows(), hwb_rows()
+    lto[0].update(unknown_ethnicity_pct=None, unknown_ethnicity_symbol="c")
+    hwb_[0].update(unknown_ethnicity_pct=None, unknown_ethnicity_symbol="c")
+    site = tmp_path / "site"
+    build_site(
+        write_snapshot(tmp_path / "observatory.duckdb", lto, hwb_, datetime(2025, 4, 2, 2, 0)),
+        site,
+        demo=True,
+    )
+    page = (site / "long-term-outcomes.html").read_text(encoding="utf-8")
+    overall = text_of(
+        section(page, f"{long_term_outcomes.slug(AUTH, 10, 'edu_gld_pct')}-overall-caption", "</table>")
+    )
+    assert overall.endswith("Not compared [c]")  # the last cell: ethnicity not known
+    readiness = text_of(
+        row_of((site / "health-and-wellbeing.html").read_text(encoding="utf-8"), "School readiness")
+    )
+    assert "ethnicity not known for [c]" in readiness
 
 
 def test_methods_page_lists_every_symbol(small_site):

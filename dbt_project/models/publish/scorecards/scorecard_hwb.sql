@@ -192,7 +192,9 @@ final as (
                         else ', significance not assessed (no interval)'
                     end
                 )
-        end as largest_gap_reading
+        end as largest_gap_reading,
+        -- c where disclosure control withholds the share (publish.outcome_indicators): not [x].
+        overall.unknown_ethnicity_symbol
     from overall
     inner join catalogue
         on overall.indicator_id = catalogue.indicator_id

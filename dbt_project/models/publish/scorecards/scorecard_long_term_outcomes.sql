@@ -171,7 +171,8 @@ outcome_rows as (
         selected_outcomes.compared_with_neighbours,
         null::double as population_share_pct,
         null::varchar as compared_with_population,
-        selected_outcomes.unknown_ethnicity_pct
+        selected_outcomes.unknown_ethnicity_pct,
+        selected_outcomes.unknown_ethnicity_symbol
     from selected_outcomes
 ),
 
@@ -392,7 +393,9 @@ final as (
                 framework.note
             ),
             ''
-        ) as note
+        ) as note,
+        -- c where disclosure control withholds the share (publish.outcome_indicators): not [x].
+        all_rows.unknown_ethnicity_symbol
     from all_rows
     inner join framework
         on all_rows.indicator_id = framework.indicator_id

@@ -176,7 +176,9 @@ def _row(code: str, row: dict[str, Any]) -> IndicatorRow:
         trend=sc.trend(row["trend"]),
         gap=_gap(row),
         unknown_pct=(
-            f.pct(row["unknown_ethnicity_pct"]) if not f.is_missing(row["unknown_ethnicity_pct"]) else ""
+            f.cell(row["unknown_ethnicity_pct"], row.get("unknown_ethnicity_symbol"), f.pct).text
+            if row.get("unknown_ethnicity_symbol") == "c" or not f.is_missing(row["unknown_ethnicity_pct"])
+            else ""
         ),
         note=row["value_note"],
     )

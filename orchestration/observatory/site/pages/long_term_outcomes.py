@@ -200,9 +200,8 @@ def _overall_row(row: dict[str, Any]) -> OverallRow:
         cmp_london=sc.comparison(row["compared_with_london"]),
         neighbours=_benchmark(row, "neighbours_value"),
         cmp_neighbours=sc.comparison(row["compared_with_neighbours"]),
-        unknown_pct=(
-            f.pct(row["unknown_ethnicity_pct"]) if not f.is_missing(row["unknown_ethnicity_pct"]) else "[x]"
-        ),
+        # [c] where disclosure control withholds the share (older snapshots lack the symbol).
+        unknown_pct=f.cell(row["unknown_ethnicity_pct"], row.get("unknown_ethnicity_symbol"), f.pct).text,
     )
 
 
