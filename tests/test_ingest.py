@@ -460,20 +460,22 @@ def test_excel_error_cells_are_found_when_the_writer_leaves_out_cell_references(
 def test_excel_error_text_in_a_csv_is_quarantined_as_one_in_any_column(tmp_path):
     """A CSV saved from Excel holds '#N/A' as text: a number or date column used to quarantine it as
     a type error, a text column (or an identifier, hashed first) to load it."""
-    rows = good_rows(20)
+    rows = good_rows(30)
     rows[0][10] = "#N/A"  # bonus: a number
     rows[1][1] = " #value! "  # as-at date, as a person might retype it
     rows[2][4] = "#REF!"  # grade: text
     rows[3][0] = "#N/A"  # employee number: an identifier
     rows[4][5] = "N/A"  # not an Excel error: a department called N/A loads as written
+    rows[5][8] = "Err:502"  # basic pay: LibreOffice's error for an invalid argument
     validated, result = check_file(CONTRACT, write_csv(tmp_path / "pay.csv", rows), demo=True)
     assert validated.quarantine[["source_row", "column_name", "value"]].values.tolist() == [
         [2, "bonus_pay_12m", "#N/A"],
         [3, "snapshot_date", " #value! "],
         [4, "grade", "#REF!"],
         [5, "employee_id", "#N/A"],
+        [7, "basic_pay_in_period", "Err:502"],
     ]
-    assert result.rule_counts == {EXCEL_ERROR_RULE: 4}
+    assert result.rule_counts == {EXCEL_ERROR_RULE: 5}
     assert validated.loaded.set_index("_source_row").loc[6, "directorate"] == "N/A"
 
 

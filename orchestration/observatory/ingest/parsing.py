@@ -39,6 +39,9 @@ EXCEL_ERRORS = (
     "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!", "#ERROR!",
 )  # fmt: skip
 _EXCEL_ERROR_FORMS = frozenset(e.casefold() for e in EXCEL_ERRORS)
+# LibreOffice shows an error Excel has no name for as Err: and a code (Err:502, invalid argument;
+# Err:504, Err:508...), and a CSV saved from it holds that text.
+LIBREOFFICE_ERROR = re.compile(r"err:\d{3}", re.IGNORECASE)
 # Plain words: publish.data_quality lists rules as 'rule (n); rule (n)'.
 EXCEL_ERROR_RULE = "Excel error value: the cell holds a spreadsheet error such as #N/A or #REF!, not a value"
 
@@ -109,12 +112,15 @@ def blank(text: pd.Series) -> pd.Series:
 def excel_error(text: pd.Series) -> pd.Series:
     """Cells holding an Excel error value (the XLSX reader gives an error cell its text)."""
     cells = text_array(text)
-    # Most cells have no '#': only those few are compared, in Python, with casefold as before.
-    maybe = np.asarray(pc.fill_null(pc.match_substring(cells, "#"), False), dtype=bool)
+    # Most cells have no '#' and no 'err:': only those few are compared, in Python.
+    maybe = pc.or_(pc.match_substring(cells, "#"), pc.match_substring(cells, "err:", ignore_case=True))
+    maybe = np.asarray(pc.fill_null(maybe, False), dtype=bool)
     out = np.zeros(len(text), dtype=bool)
     if maybe.any():
-        values = text.to_numpy(dtype=object)[maybe]
-        out[maybe] = [str(v).strip().casefold() in _EXCEL_ERROR_FORMS for v in values]
+        values = (str(v).strip() for v in text.to_numpy(dtype=object)[maybe])
+        out[maybe] = [
+            v.casefold() in _EXCEL_ERROR_FORMS or bool(LIBREOFFICE_ERROR.fullmatch(v)) for v in values
+        ]
     return pd.Series(out, index=text.index)
 
 
